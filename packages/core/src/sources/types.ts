@@ -1,0 +1,57 @@
+/**
+ * Source access behind small interfaces: a `SourceReader` streams one partition (table × time
+ * slice) in bounded memory; a `SourceSink` writes rows (used by the synthetic generator and tests).
+ */
+import type { SourceId, SourceTableSpec } from './spec.ts';
+
+/** One value as read from a source: exact text for DECIMAL/BIGINT/DATETIME/DATE, number for INT. */
+export type RawValue = string | number | bigint | null;
+
+/** A source row: values in the order of `SourceTableSpec.columns` (only the named columns). */
+export type RawRow = RawValue[];
+
+/** One unit of extraction work: one table, one half-open window [from, to) of its watermark. */
+export interface Partition {
+  source: SourceId;
+  table: string;
+  /** Inclusive lower bound, 'YYYY-MM-DD HH:MM:SS' UTC. */
+  from: string;
+  /** Exclusive upper bound, 'YYYY-MM-DD HH:MM:SS' UTC. */
+  to: string;
+  /** Position of this partition in the plan (stable file naming). */
+  index: number;
+}
+
+export interface SourceReader {
+  /** Which source this reader serves. */
+  readonly source: SourceId;
+  /**
+   * Stream the rows of `spec` whose watermark column is in [from, to), including soft-deleted and
+   * non-USD rows (standardization classifies them), in batches of at most `batchSize` rows.
+   * Only the columns of `spec.columns` are selected; memory stays bounded by the batch size.
+   * @throws SourceConnectionError on transient connection failures, SourceQueryError otherwise.
+   */
+  readPartition(
+    spec: SourceTableSpec,
+    window: { from: string; to: string },
+    options?: { batchSize?: number },
+  ): AsyncIterable<RawRow[]>;
+  /** Release connections. */
+  close(): Promise<void>;
+}
+
+export interface SourceSink {
+  readonly source: SourceId;
+  /** Create the source's tables if missing (DDL derived from the specs). */
+  createTables(): Promise<void>;
+  /** Delete every row of the source's tables. */
+  truncateAll(): Promise<void>;
+  /** Insert rows (values in `spec.columns` order; strings for DECIMAL/DATETIME/DATE). */
+  insert(spec: SourceTableSpec, rows: RawRow[]): Promise<void>;
+  /**
+   * Apply updates: each row replaces the row with the same primary key (full column list).
+   * Used to model late status changes (soft deletes, refund completion).
+   */
+  upsert(spec: SourceTableSpec, rows: RawRow[]): Promise<void>;
+  close(): Promise<void>;
+}

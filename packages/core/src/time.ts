@@ -1,0 +1,160 @@
+/**
+ * Dates and instants. Source timestamps are UTC 'YYYY-MM-DD HH:MM:SS[.ffffff]' strings; a record's
+ * business date is its instant in the business time zone (DST-aware, via Intl).
+ */
+import { UsageError } from './errors.ts';
+
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const TS_RE = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?Z?$/;
+
+/** True when `s` is a real calendar date 'YYYY-MM-DD'. */
+export function isValidDate(s: string): boolean {
+  const m = DATE_RE.exec(s);
+  if (!m) return false;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return d.toISOString().slice(0, 10) === s && Number(m[1]) >= 1970;
+}
+
+/**
+ * Validate a 'YYYY-MM-DD' date given by a user.
+ * @throws UsageError naming the option and the bad value.
+ */
+export function parseDateArg(value: string, what = 'date'): string {
+  if (!isValidDate(value))
+    throw new UsageError(`invalid ${what} "${value}": expected a calendar date YYYY-MM-DD`);
+  return value;
+}
+
+/**
+ * Parse an ISO-8601 instant given by a user ('2026-11-21T06:00:00Z', or a date-time with offset).
+ * @throws UsageError when it is not a valid instant with a time zone designator.
+ */
+export function parseInstantArg(value: string, what = 'instant'): Date {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(value)) {
+    throw new UsageError(
+      `invalid ${what} "${value}": expected ISO-8601 with a zone, e.g. 2026-11-21T06:00:00Z`,
+    );
+  }
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) throw new UsageError(`invalid ${what} "${value}": not a real instant`);
+  return d;
+}
+
+/**
+ * Parse a source DATETIME (UTC) string into epoch milliseconds, or null when it is not a valid
+ * timestamp (MySQL zero dates such as '0000-00-00 00:00:00', impossible calendar values).
+ */
+export function parseSourceTimestamp(value: string): number | null {
+  const m = TS_RE.exec(value.trim());
+  if (!m) return null;
+  const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as number[];
+  if (y! < 1970 || mo! < 1 || mo! > 12 || d! < 1 || h! > 23 || mi! > 59 || s! > 59) return null;
+  const ms = Date.UTC(y!, mo! - 1, d!, h!, mi!, s!);
+  const check = new Date(ms);
+  if (check.getUTCDate() !== d || check.getUTCMonth() !== mo! - 1) return null;
+  const frac = m[7] ? Math.round(Number(`0${m[7]}`) * 1000) : 0;
+  return ms + frac;
+}
+
+/** Epoch ms → 'YYYY-MM-DD HH:MM:SS' UTC (the warehouse TIMESTAMP text form, second precision). */
+export function formatTimestamp(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/** Epoch ms → ISO-8601 UTC with Z. */
+export function toIso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** 'YYYY-MM-DD' ± days. */
+export function addDays(date: string, days: number): string {
+  const m = DATE_RE.exec(date);
+  if (!m) throw new UsageError(`invalid date "${date}"`);
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + days));
+  return d.toISOString().slice(0, 10);
+}
+
+/** Inclusive list of dates from `from` to `to`. */
+export function dateRange(from: string, to: string): string[] {
+  const out: string[] = [];
+  for (let d = from; d <= to; d = addDays(d, 1)) out.push(d);
+  return out;
+}
+
+/** Day of week 0 (Sunday) … 6 (Saturday) of a calendar date. */
+export function weekdayOf(date: string): number {
+  return new Date(`${date}T00:00:00Z`).getUTCDay();
+}
+
+/**
+ * Business-date conversion for one time zone, memoized per 15-minute bucket (every real zone's
+ * offset is a multiple of 15 minutes, so a bucket never straddles a local midnight).
+ */
+export class BusinessCalendar {
+  readonly timeZone: string;
+  private readonly fmt: Intl.DateTimeFormat;
+  private readonly cache = new Map<number, string>();
+
+  constructor(timeZone: string) {
+    this.timeZone = timeZone;
+    this.fmt = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    });
+  }
+
+  /** Business date 'YYYY-MM-DD' of a UTC instant (epoch ms). */
+  dateOf(ms: number): string {
+    const bucket = Math.floor(ms / 900_000);
+    let d = this.cache.get(bucket);
+    if (d === undefined) {
+      d = this.fmt.format(new Date(bucket * 900_000));
+      if (this.cache.size > 100_000) this.cache.clear();
+      this.cache.set(bucket, d);
+    }
+    return d;
+  }
+
+  /** UTC offset (ms) of the zone at an instant: local wall time − UTC. */
+  offsetAt(ms: number): number {
+    const parts = new Intl.DateTimeFormat('en-US', {
+      timeZone: this.timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    }).formatToParts(new Date(ms));
+    const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
+    const wall = Date.UTC(
+      get('year'),
+      get('month') - 1,
+      get('day'),
+      get('hour'),
+      get('minute'),
+      get('second'),
+    );
+    return wall - Math.floor(ms / 1000) * 1000;
+  }
+
+  /** The UTC instant (epoch ms) at which business date `date` starts (local midnight, DST-aware). */
+  startOf(date: string): number {
+    const midnightUtc = Date.parse(`${date}T00:00:00Z`);
+    // Local midnight = UTC midnight − offset; iterate once to settle across a DST change.
+    let guess = midnightUtc - this.offsetAt(midnightUtc);
+    guess = midnightUtc - this.offsetAt(guess);
+    // If local midnight does not exist (DST gap at midnight), the day starts at the first instant after.
+    while (this.dateOf(guess - 1) === date) guess -= 900_000;
+    while (this.dateOf(guess) !== date) guess += 900_000;
+    return guess;
+  }
+
+  /** The UTC instant (epoch ms) at which business date `date` ends (exclusive). */
+  endOf(date: string): number {
+    return this.startOf(addDays(date, 1));
+  }
+}
