@@ -1,0 +1,132 @@
+/**
+ * Opening the product for one process: settings, warehouse (migrated), staging store, sources
+ * and the pipeline runtime — from the environment variables of SPEC §11.
+ */
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Runtime } from './pipeline/runtime.ts';
+import { loadSettings, type SettingKey, type Settings } from './settings.ts';
+import { closeAll, openSourceReaders, openSourceSinks } from './sources/connections.ts';
+import { EmbeddedSources } from './sources/embedded.ts';
+import type { SourceId } from './sources/spec.ts';
+import type { SourceReader, SourceSink } from './sources/types.ts';
+import { openObjectStore, type ObjectStore } from './staging/object-store.ts';
+import { BusinessCalendar } from './time.ts';
+import { openWarehouse } from './warehouse/connect.ts';
+import { migrate } from './warehouse/migrate.ts';
+import type { Warehouse } from './warehouse/types.ts';
+import { WarehouseWatermarkStore } from './warehouse/watermarks.ts';
+
+export interface AppOptions {
+  /** Environment (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
+  /** Directory of `recon.config.json` (default: current directory). */
+  cwd?: string;
+  /** Home of embedded state (default `RECON_HOME` or `.recon`). */
+  home?: string;
+  /** Settings that win over config and environment. */
+  settings?: Partial<Record<SettingKey, unknown>>;
+  /** Ignore every `RECON_*_URL`: embedded sources, PGlite warehouse and file staging under home. */
+  embeddedOnly?: boolean;
+  /** Rows per source batch (default 10,000). */
+  batchSize?: number;
+  /** Share an already open embedded source store (not closed by this app). */
+  embeddedSources?: EmbeddedSources;
+}
+
+export interface App {
+  readonly home: string;
+  readonly settings: Settings;
+  readonly warehouse: Warehouse;
+  readonly staging: ObjectStore;
+  readonly runtime: Runtime;
+  /** The embedded source store (used by sources without a URL). */
+  readonly embedded: EmbeddedSources;
+  /** Sinks for the sources (the synthetic generator writes through them). */
+  sinks(): Record<SourceId, SourceSink>;
+  /** Where each connection points, without credentials (for messages). */
+  readonly describe: { warehouse: string; staging: string; sources: string };
+  close(): Promise<void>;
+}
+
+const CONNECTION_VARS = [
+  'RECON_SALESORDER_URL',
+  'RECON_SALESPAYMENT_URL',
+  'RECON_IFIACCOUNTING_URL',
+  'RECON_IUNIFIEDRECONCILE_URL',
+  'RECON_WAREHOUSE_URL',
+  'RECON_STAGING_URL',
+];
+
+/** Open settings, warehouse (applying pending migrations), staging, sources and the runtime. */
+export async function openApp(options: AppOptions = {}): Promise<App> {
+  const baseEnv = options.env ?? process.env;
+  const env: NodeJS.ProcessEnv = { ...baseEnv };
+  if (options.embeddedOnly) for (const v of CONNECTION_VARS) delete env[v];
+  const home = resolve(options.home ?? env.RECON_HOME ?? '.recon');
+  const settings = loadSettings({ env, ...(options.cwd ? { cwd: options.cwd } : {}), overrides: options.settings ?? {} });
+  await mkdir(home, { recursive: true });
+  const staging = openObjectStore(env.RECON_STAGING_URL, home);
+  const embedded = options.embeddedSources ?? new EmbeddedSources(join(home, 'sources'));
+  // Validate every source URL before opening anything heavy.
+  let readers: Record<SourceId, SourceReader> | undefined;
+  const readersFor = () => {
+    readers ??= openSourceReaders({ env, embedded });
+    return readers;
+  };
+  readersFor();
+  let sinks: Record<SourceId, SourceSink> | undefined;
+  const warehouse = await openWarehouse(env.RECON_WAREHOUSE_URL, { home });
+  try {
+    await migrate(warehouse);
+  } catch (error) {
+    await warehouse.close();
+    throw error;
+  }
+  await mkdir(join(home, 'tmp'), { recursive: true });
+  const tmpDir = await mkdtemp(join(home, 'tmp', 'run-'));
+  const runtime: Runtime = {
+    settings,
+    calendar: new BusinessCalendar(settings.businessTimeZone),
+    warehouse,
+    watermarks: new WarehouseWatermarkStore(warehouse),
+    staging,
+    reader: (source) => readersFor()[source],
+    tmpDir,
+    batchSize: options.batchSize ?? 10_000,
+  };
+  const anyEmbedded = CONNECTION_VARS.slice(0, 4).some((v) => !env[v]);
+  return {
+    home,
+    settings,
+    warehouse,
+    staging,
+    runtime,
+    embedded,
+    sinks() {
+      sinks ??= openSourceSinks({ env, embedded });
+      return sinks;
+    },
+    describe: {
+      warehouse: env.RECON_WAREHOUSE_URL ? warehouse.dialect.name : `embedded PGlite (${join(home, 'warehouse')})`,
+      staging: staging.url,
+      sources: anyEmbedded ? `embedded (${join(home, 'sources')})` : 'MySQL',
+    },
+    async close() {
+      const errors: unknown[] = [];
+      const attempt = async (fn: () => Promise<unknown>) => {
+        try {
+          await fn();
+        } catch (error) {
+          errors.push(error);
+        }
+      };
+      if (readers) await attempt(() => closeAll(readers!));
+      if (sinks) await attempt(() => closeAll(sinks!));
+      if (!options.embeddedSources) await attempt(() => embedded.close());
+      await attempt(() => warehouse.close());
+      await attempt(() => rm(tmpDir, { recursive: true, force: true }));
+      if (errors.length) throw errors[0];
+    },
+  };
+}

@@ -1,0 +1,154 @@
+/**
+ * The `recon` command line (SPEC §12). Exit codes: 0 ok, 1 failure, 2 usage error,
+ * 3 halted by data quality.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { openApp } from '../app.ts';
+import { ConnectionConfigError, ReconError, SettingsError, UsageError, describeError } from '../errors.ts';
+import { runPipeline } from '../pipeline/local-runner.ts';
+import { parseDateArg, parseInstantArg } from '../time.ts';
+import { runDemo } from './demo.ts';
+import { progressReporter, renderRunSummary } from './output.ts';
+
+export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, DQ_HALT: 3 } as const;
+
+export interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+}
+
+const defaultIo: Io = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+  env: process.env,
+};
+
+function dateOption(name: string) {
+  return (value: string) => {
+    try {
+      return parseDateArg(value, name);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+  };
+}
+
+function positiveInt(name: string, max: number) {
+  return (value: string) => {
+    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max) {
+      throw new InvalidArgumentError(`${name} must be a whole number from 1 to ${max}, got "${value}"`);
+    }
+    return Number(value);
+  };
+}
+
+/** Default as-of: now, to the second. */
+function nowIso(): string {
+  return `${new Date().toISOString().slice(0, 19)}Z`;
+}
+
+/** Build the program; actions resolve to an exit code. */
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command();
+  program
+    .name('recon')
+    .description('Revenue Reconciliation: proves every day that recorded revenue is the money actually collected.')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .showSuggestionAfterError(true);
+
+  program
+    .command('run')
+    .description('Run the pipeline for one business date through the state-machine definition.')
+    .requiredOption('--date <date>', 'business date YYYY-MM-DD', dateOption('--date'))
+    .option('--as-of <instant>', 'ISO-8601 instant; nothing updated at or after it is read (default: now)')
+    .option('--json', 'print the run summary as JSON')
+    .action(async (opts: { date: string; asOf?: string; json?: boolean }) => {
+      const asOf = opts.asOf ? parseInstantArg(opts.asOf, '--as-of').toISOString() : nowIso();
+      const app = await openApp({ env: io.env });
+      const progress = progressReporter();
+      try {
+        if (!opts.json) io.err(`recon run ${opts.date} (as of ${asOf})\n`);
+        const outcome = await runPipeline(app.runtime, { reconDate: opts.date, asOf }, { onProgress: opts.json ? undefined : progress.onProgress });
+        progress.stop();
+        if (outcome.status === 'SUCCEEDED') {
+          io.out(opts.json ? `${JSON.stringify(outcome.summary, null, 2)}\n` : `${renderRunSummary(outcome.summary)}\n`);
+          setExit(EXIT.OK);
+        } else {
+          const doc = { runId: outcome.runId, reconDate: opts.date, asOf, status: 'FAILED', failedStep: outcome.failedStep, error: outcome.error, cause: outcome.cause };
+          if (opts.json) io.out(`${JSON.stringify(doc, null, 2)}\n`);
+          io.err(`error: run ${outcome.runId} failed in ${outcome.failedStep ?? 'an unknown step'}: ${outcome.error}: ${outcome.cause}\n`);
+          setExit(EXIT.FAILURE);
+        }
+      } finally {
+        progress.stop();
+        await app.close();
+      }
+    });
+
+  program
+    .command('demo')
+    .description('Generate realistic synthetic sources with planted anomalies and run the pipeline day by day (embedded, needs nothing but Node).')
+    .addOption(new Option('--days <n>', 'number of business days').default(7).argParser(positiveInt('--days', 90)))
+    .addOption(new Option('--orders-per-day <n>', 'orders per day').default(2000).argParser(positiveInt('--orders-per-day', 2_000_000)))
+    .addOption(new Option('--seed <n>', 'random seed (same seed, same data)').default(42).argParser(positiveInt('--seed', 2_147_483_647)))
+    .option('--start <date>', 'first business date (default: the days ending yesterday)', dateOption('--start'))
+    .action(async (opts: { days: number; ordersPerDay: number; seed: number; start?: string }) => {
+      const code = await runDemo({ ...opts, io });
+      setExit(code);
+    });
+
+  program
+    .command('migrate')
+    .description('Create or update every recon warehouse object (idempotent).')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const { openWarehouse } = await import('../warehouse/connect.ts');
+      const { migrate } = await import('../warehouse/migrate.ts');
+      const wh = await openWarehouse(io.env.RECON_WAREHOUSE_URL, { home: io.env.RECON_HOME ?? '.recon' });
+      try {
+        const result = await migrate(wh);
+        if (opts.json) io.out(`${JSON.stringify(result, null, 2)}\n`);
+        else {
+          io.out(`Applied ${result.applied.length} migration(s)${result.applied.length ? `: ${result.applied.join(', ')}` : ''}\n`);
+          io.out(`Already applied: ${result.skipped.length}\n`);
+        }
+        setExit(EXIT.OK);
+      } finally {
+        await wh.close();
+      }
+    });
+  return program;
+}
+
+/** Run the CLI with `argv` (without node and script); resolves to the exit code. */
+export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  let code: number = EXIT.OK;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return EXIT.USAGE;
+    }
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.OK;
+      return EXIT.USAGE;
+    }
+    if (error instanceof UsageError || error instanceof SettingsError || error instanceof ConnectionConfigError) {
+      io.err(`error: ${error.message}\n`);
+      return EXIT.USAGE;
+    }
+    if (error instanceof ReconError) {
+      io.err(`error: ${error.message}\n`);
+      return EXIT.FAILURE;
+    }
+    io.err(`error: ${describeError(error)}\n`);
+    return EXIT.FAILURE;
+  }
+}

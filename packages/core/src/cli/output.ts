@@ -1,0 +1,115 @@
+/**
+ * Human output of the CLI: run summaries as tables, progress on a terminal.
+ */
+import cliProgress from 'cli-progress';
+import Table from 'cli-table3';
+import type { PipelineProgress } from '../pipeline/local-runner.ts';
+import type { RunSummary } from '../pipeline/tasks.ts';
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+/** The per-table rows summary of one run. */
+export function renderRunSummary(s: RunSummary): string {
+  const table = new Table({
+    head: ['table', 'staging table', 'extracted', 'standardized', 'soft-deleted', 'non-USD', 'dead-lettered', 'loaded', 'removed'],
+    colAligns: ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+    style: { head: [], border: [] },
+  });
+  for (const t of s.tables) {
+    table.push([
+      `${t.source}.${t.table}`,
+      t.stagingTable,
+      fmt(t.extracted),
+      fmt(t.standardized),
+      fmt(t.softDeleted),
+      fmt(t.nonUsd),
+      fmt(t.deadLettered),
+      fmt(t.loaded),
+      fmt(t.deleted),
+    ]);
+  }
+  const x = s.totals;
+  table.push([
+    'total',
+    '',
+    fmt(x.extracted),
+    fmt(x.standardized),
+    fmt(x.softDeleted),
+    fmt(x.nonUsd),
+    fmt(x.deadLettered),
+    fmt(x.loaded),
+    fmt(x.deleted),
+  ]);
+  const phases = Object.entries(s.phases)
+    .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
+    .join(' · ');
+  return [
+    `Run ${s.runId} for business date ${s.reconDate} (as of ${s.asOf}): ${s.status} in ${s.durationSeconds.toFixed(1)} s`,
+    `Phases: ${phases}`,
+    table.toString(),
+  ].join('\n');
+}
+
+const STATE_LABELS: Record<string, string> = {
+  PlanExtraction: 'plan extraction',
+  ExtractPartitions: 'extract + standardize',
+  LoadStaging: 'load staging',
+  AdvanceWatermarks: 'advance watermarks',
+  RecordRun: 'record run',
+  RecordFailure: 'record failure',
+};
+
+/**
+ * A progress reporter: a bar for the partitions when stderr is a terminal, plain lines otherwise.
+ * Returns the callback and a function to stop any bar.
+ */
+export function progressReporter(stream: NodeJS.WriteStream = process.stderr): {
+  onProgress: (e: PipelineProgress) => void;
+  stop: () => void;
+} {
+  const tty = Boolean(stream.isTTY);
+  let bar: cliProgress.SingleBar | undefined;
+  const started = new Map<string, number>();
+  const line = (text: string) => {
+    if (bar) bar.stop();
+    bar = undefined;
+    stream.write(`${text}\n`);
+  };
+  return {
+    onProgress(e) {
+      const label = STATE_LABELS[e.state] ?? e.state;
+      if (e.type === 'state-entered') {
+        if (!STATE_LABELS[e.state]) return;
+        started.set(e.state, Date.now());
+        if (e.state === 'ExtractPartitions' && tty) {
+          bar = new cliProgress.SingleBar(
+            { format: '  extract + standardize [{bar}] {value}/{total} partitions', stream, hideCursor: true },
+            cliProgress.Presets.shades_classic,
+          );
+          bar.start(1, 0);
+        } else line(`  ▸ ${label} …`);
+      } else if (e.type === 'state-exited') {
+        if (!STATE_LABELS[e.state]) return;
+        const ms = Date.now() - (started.get(e.state) ?? Date.now());
+        if (bar) bar.stop();
+        bar = undefined;
+        line(`  ✓ ${label} (${(ms / 1000).toFixed(1)} s)`);
+      } else if (e.type === 'partition-done') {
+        if (bar) {
+          bar.setTotal(e.total ?? 1);
+          bar.update(e.done ?? 0);
+        } else if (e.done === e.total || (e.done ?? 0) % 10 === 0) {
+          stream.write(`    ${e.done}/${e.total} partitions\n`);
+        }
+      } else if (e.type === 'state-retried') {
+        line(`  ↻ ${label}: retry ${e.attempt ?? ''}`);
+      } else if (e.type === 'state-failed') {
+        line(`  ✗ ${label}: ${e.error ?? ''}`);
+      }
+    },
+    stop() {
+      bar?.stop();
+      bar = undefined;
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { SourceConnectionError, SourceQueryError } from '../errors.ts';
+import type { Runtime } from './runtime.ts';
+import { pipelineDefinition } from './definition.ts';
+import { localDefinition, runPipeline } from './local-runner.ts';
+
+const partitions = [0, 1, 2].map((index) => ({
+  source: 'salesorder',
+  table: 't_order',
+  from: '2026-11-20 05:00:00',
+  to: '2026-11-21 05:00:00',
+  index,
+}));
+
+/** Handlers that stand in for the real tasks; only the definition decides retries and routing. */
+function fakeHandlers(extract: (input: { partition: { index: number } }) => Promise<unknown>) {
+  const calls: Record<string, unknown[]> = {};
+  const record = (name: string, fn: (input: never) => Promise<unknown>) => async (input: unknown) => {
+    (calls[name] ??= []).push(input);
+    return fn(input as never);
+  };
+  const handlers = {
+    PlanExtraction: record('PlanExtraction', async () => ({ windows: [], partitions })),
+    ExtractPartition: record('ExtractPartition', extract as (input: never) => Promise<unknown>),
+    LoadStaging: record('LoadStaging', async () => ({ tables: [] })),
+    AdvanceWatermarks: record('AdvanceWatermarks', async () => ({ advanced: [] })),
+    RecordRun: record('RecordRun', async () => ({ status: 'SUCCEEDED' })),
+    RecordFailure: record('RecordFailure', async () => ({ status: 'FAILED' })),
+  };
+  return { handlers, calls };
+}
+
+const rt = {} as Runtime;
+const input = { reconDate: '2026-11-20', asOf: '2026-11-21T06:00:00Z', runId: 'test-run' };
+
+function sourceRetry() {
+  const map = pipelineDefinition().States.ExtractPartitions as {
+    ItemProcessor: { States: { ExtractPartition: { Retry: { ErrorEquals: string[]; MaxAttempts: number }[] } } };
+  };
+  return map.ItemProcessor.States.ExtractPartition.Retry.find((r) => r.ErrorEquals.includes('SourceConnectionError'))!;
+}
+
+describe('pipeline state machine (local execution of the ASL definition)', () => {
+  it('is valid ASL with every task resolved to a local function', () => {
+    const text = JSON.stringify(localDefinition());
+    expect(text).not.toMatch(/\$\{/);
+    expect(text).toContain('arn:aws:lambda:us-east-1:000000000000:function:recon-local-ExtractPartition');
+  });
+
+  it('retries a transient source failure by the Retry policy of the definition', async () => {
+    const attempts = new Map<number, number>();
+    const { handlers, calls } = fakeHandlers(async ({ partition }) => {
+      const n = (attempts.get(partition.index) ?? 0) + 1;
+      attempts.set(partition.index, n);
+      if (partition.index === 1 && n <= 2) throw new SourceConnectionError('connection reset by peer');
+      return { table: 't_order', index: partition.index };
+    });
+    const outcome = await runPipeline(rt, input, { handlers, retryIntervalMs: 0 });
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(attempts.get(1)).toBe(3);
+    expect(attempts.get(0)).toBe(1);
+    expect(calls.LoadStaging).toHaveLength(1);
+    expect((calls.LoadStaging![0] as { partitions: unknown[] }).partitions).toHaveLength(3);
+    expect(calls.RecordFailure).toBeUndefined();
+  });
+
+  it('gives up after MaxAttempts, records the failing step and fails the execution', async () => {
+    let n = 0;
+    const { handlers, calls } = fakeHandlers(async ({ partition }) => {
+      if (partition.index === 2) {
+        n++;
+        throw new SourceConnectionError('connect ECONNREFUSED');
+      }
+      return {};
+    });
+    const outcome = await runPipeline(rt, input, { handlers, retryIntervalMs: 0 });
+    expect(n).toBe(1 + sourceRetry().MaxAttempts);
+    expect(outcome.status).toBe('FAILED');
+    if (outcome.status !== 'FAILED') return;
+    expect(outcome.failedStep).toBe('ExtractPartitions');
+    expect(outcome.error).toBe('SourceConnectionError');
+    expect(calls.LoadStaging).toBeUndefined();
+    expect(calls.AdvanceWatermarks).toBeUndefined();
+    expect(calls.RecordFailure).toHaveLength(1);
+    expect(calls.RecordFailure![0]).toMatchObject({ failedStep: 'ExtractPartitions', error: { Error: 'SourceConnectionError' } });
+  });
+
+  it('does not retry errors the definition does not list', async () => {
+    let n = 0;
+    const { handlers, calls } = fakeHandlers(async () => {
+      n++;
+      throw new SourceQueryError("Unknown column 'pay_money'");
+    });
+    const outcome = await runPipeline(rt, input, { handlers, retryIntervalMs: 0 });
+    expect(outcome.status).toBe('FAILED');
+    expect(n).toBeLessThanOrEqual(partitions.length);
+    expect(calls.RecordFailure).toHaveLength(1);
+  });
+
+  it('uses the definition’s 30/60/120 s backoff for source errors', () => {
+    const r = sourceRetry() as unknown as { IntervalSeconds: number; BackoffRate: number; MaxAttempts: number };
+    expect([0, 1, 2].map((i) => r.IntervalSeconds * r.BackoffRate ** i)).toEqual([30, 60, 120]);
+  });
+});

@@ -1,0 +1,159 @@
+/**
+ * Runs the pipeline definition itself, locally, with `aws-local-stepfunctions`: every Task state
+ * is mapped (by state name) to its task function, so Retry/Catch/Map semantics are the
+ * definition's own, exactly as deployed.
+ */
+import '../polyfills.ts';
+import { randomUUID } from 'node:crypto';
+import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { PipelineError } from '../errors.ts';
+import { pipelineDefinition, substitute, TASK_FUNCTIONS, type TaskStateName } from './definition.ts';
+import type { Runtime } from './runtime.ts';
+import {
+  advanceWatermarks,
+  extractPartition,
+  loadStaging,
+  planExtraction,
+  recordFailure,
+  recordRun,
+  type RunInput,
+  type RunSummary,
+} from './tasks.ts';
+
+/** A task handler: JSON in, JSON out (as a Lambda function). */
+export type TaskHandler = (input: never) => Promise<unknown>;
+
+/** The task functions bound to a runtime, keyed by state name. */
+export function localHandlers(rt: Runtime): Record<TaskStateName, (input: unknown) => Promise<unknown>> {
+  // biome-ignore lint/suspicious/noExplicitAny: task inputs are shaped by the definition's Parameters.
+  const bind = (fn: (rt: Runtime, input: any) => Promise<unknown>) => async (input: unknown) =>
+    JSON.parse(JSON.stringify(await fn(rt, input)));
+  return {
+    PlanExtraction: bind(planExtraction),
+    ExtractPartition: bind(extractPartition),
+    LoadStaging: bind(loadStaging),
+    AdvanceWatermarks: bind(advanceWatermarks),
+    RecordRun: bind(recordRun),
+    RecordFailure: bind(recordFailure),
+  };
+}
+
+/** The definition with local placeholder ARNs in place of the deployed functions. */
+export function localDefinition() {
+  const subs = Object.fromEntries(
+    Object.entries(TASK_FUNCTIONS).map(([state, key]) => [
+      key,
+      `arn:aws:lambda:us-east-1:000000000000:function:recon-local-${state}`,
+    ]),
+  );
+  return substitute(pipelineDefinition(), subs);
+}
+
+/** The few fields of the runner's execution events this module reads. */
+interface MachineEvent {
+  type: string;
+  state?: { name: string; input?: unknown };
+  Error?: string;
+  Cause?: string;
+  retry?: { attempt: number };
+}
+
+export interface PipelineProgress {
+  type: 'state-entered' | 'state-exited' | 'state-retried' | 'state-failed' | 'partition-done';
+  state: string;
+  /** Partitions done / total while extracting. */
+  done?: number;
+  total?: number;
+  error?: string;
+  attempt?: number;
+}
+
+export interface LocalRunOptions {
+  /** Called for progress events (state transitions, partitions done, retries). */
+  onProgress?: (event: PipelineProgress) => void;
+  /** Override every Retry interval (ms) — for tests; the definition's own intervals otherwise. */
+  retryIntervalMs?: number;
+  /** Replace task handlers (tests inject faults this way). */
+  handlers?: Partial<Record<TaskStateName, (input: unknown) => Promise<unknown>>>;
+}
+
+export type PipelineOutcome =
+  | { status: 'SUCCEEDED'; runId: string; summary: RunSummary; output: unknown }
+  | { status: 'FAILED'; runId: string; failedStep: string | null; error: string; cause: string };
+
+/** A new run id: date + random suffix (safe in keys and SQL). */
+export function newRunId(reconDate: string): string {
+  return `${reconDate.replaceAll('-', '')}-${randomUUID().slice(0, 8)}`;
+}
+
+/** Execute the pipeline for one business date through the state-machine definition. */
+export async function runPipeline(
+  rt: Runtime,
+  input: { reconDate: string; asOf: string; runId?: string },
+  options: LocalRunOptions = {},
+): Promise<PipelineOutcome> {
+  const runInput: RunInput = { runId: input.runId ?? newRunId(input.reconDate), reconDate: input.reconDate, asOf: input.asOf };
+  const machine = new StateMachine(localDefinition() as unknown as StateMachineDefinition, {
+    validationOptions: { checkPaths: true, checkArn: true },
+  });
+  const handlers = { ...localHandlers(rt), ...options.handlers };
+  const retryIntervalOverrides =
+    options.retryIntervalMs === undefined
+      ? undefined
+      : Object.fromEntries(Object.keys(TASK_FUNCTIONS).map((s) => [s, options.retryIntervalMs as number]));
+  const execution = machine.run(runInput as unknown as Parameters<StateMachine['run']>[0], {
+    overrides: {
+      // Handlers return JSON (they round-trip through JSON.stringify like a Lambda payload).
+      taskResourceLocalHandlers: handlers as unknown as Record<string, (input: unknown) => Promise<never>>,
+      ...(retryIntervalOverrides ? { retryIntervalOverrides } : {}),
+    },
+  });
+  let failedStep: string | null = null;
+  const watch = (async () => {
+    let total = 0;
+    let done = 0;
+    for await (const ev of execution.eventLogs as AsyncIterable<unknown>) {
+      const e = ev as MachineEvent;
+      const name = e.state?.name ?? '';
+      if (e.type === 'StateEntered' && name === 'ExtractPartitions') {
+        const plan = (e.state as { input?: { plan?: { partitions?: unknown[] } } }).input?.plan;
+        total = plan?.partitions?.length ?? 0;
+      }
+      if (e.type === 'MapIterationSucceeded') {
+        done++;
+        options.onProgress?.({ type: 'partition-done', state: 'ExtractPartitions', done, total });
+        continue;
+      }
+      if (e.type === 'StateEntered' && name !== 'ExtractPartition') {
+        options.onProgress?.({ type: 'state-entered', state: name });
+      } else if (e.type === 'StateExited' && name !== 'ExtractPartition') {
+        options.onProgress?.({ type: 'state-exited', state: name });
+      } else if (e.type === 'StateRetried') {
+        options.onProgress?.({ type: 'state-retried', state: name, attempt: e.retry?.attempt ?? 0 });
+      } else if (e.type === 'StateFailed') {
+        options.onProgress?.({ type: 'state-failed', state: name, error: `${e.Error}: ${e.Cause}` });
+      }
+      if (e.type === 'StateEntered' && /Failed$/.test(name) && name !== 'PipelineFailed') {
+        failedStep = name.slice(0, -'Failed'.length);
+      }
+    }
+  })();
+  try {
+    const output = (await execution.result) as unknown as { record: RunSummary };
+    await watch.catch(() => undefined);
+    return { status: 'SUCCEEDED', runId: runInput.runId, summary: output.record, output };
+  } catch (error) {
+    await watch.catch(() => undefined);
+    // The runner wraps the Fail state's error (name = Error, message = Cause) in an ExecutionError.
+    const outer = error as Error & { cause?: unknown };
+    if (!outer || typeof outer !== 'object') throw new PipelineError(`pipeline failed: ${String(error)}`);
+    const inner = outer.cause instanceof Error ? outer.cause : outer;
+    return {
+      status: 'FAILED',
+      runId: runInput.runId,
+      failedStep,
+      error: inner.name,
+      cause: inner.message,
+    };
+  }
+}

@@ -1,0 +1,487 @@
+/**
+ * The pipeline's task logic. Each function is the whole of one Task state; the Lambda handlers
+ * and the local runner are thin shells over these.
+ */
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { PipelineError, describeError } from '../errors.ts';
+import { SOURCE_TABLES, type SourceId, type SourceTableSpec, sourceTable } from '../sources/spec.ts';
+import type { Partition } from '../sources/types.ts';
+import { csvLineEncoder, quoteCsv } from '../staging/csv.ts';
+import { csvToParquet, type DuckColumn, duckIdent, duckType, readParquet, selectToCsv } from '../staging/duck.ts';
+import { Standardizer } from '../standardize/standardize.ts';
+import { addDays, formatTimestamp, isValidDate, parseSourceTimestamp } from '../time.ts';
+import { insertDeadLetters, loadStagingTable, type DeadLetterRow } from '../warehouse/load.ts';
+import type { Runtime } from './runtime.ts';
+
+export interface RunInput {
+  runId: string;
+  reconDate: string;
+  /** ISO-8601 instant; nothing updated at or after it is read. */
+  asOf: string;
+}
+
+export interface TableWindow {
+  source: SourceId;
+  table: string;
+  from: string;
+  to: string;
+  /** True when no watermark existed (first run for this table). */
+  initial: boolean;
+}
+
+export interface Plan {
+  runId: string;
+  reconDate: string;
+  asOf: string;
+  windows: TableWindow[];
+  partitions: Partition[];
+  startedAt: string;
+  finishedAt: string;
+}
+
+export interface PartitionResult {
+  partition: Partition;
+  table: string;
+  stagingTable: string;
+  rowsRead: number;
+  rowsStaged: number;
+  softDeleted: number;
+  nonUsd: number;
+  deadLettered: number;
+  dataKey: string | null;
+  deletesKey: string | null;
+  deadLetterKey: string | null;
+  startedAt: string;
+  finishedAt: string;
+}
+
+export interface TableLoadResult {
+  table: string;
+  stagingTable: string;
+  incoming: number;
+  upserted: number;
+  deleted: number;
+  staleSkipped: number;
+}
+
+export interface LoadResult {
+  tables: TableLoadResult[];
+  deadLettersInserted: number;
+  startedAt: string;
+  finishedAt: string;
+}
+
+const RUN_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
+
+function check(input: RunInput): { asOfMs: number } {
+  if (!RUN_ID_RE.test(input.runId)) throw new PipelineError(`invalid run id "${input.runId}"`);
+  if (!isValidDate(input.reconDate)) throw new PipelineError(`invalid recon date "${input.reconDate}"`);
+  const asOfMs = Date.parse(input.asOf);
+  if (Number.isNaN(asOfMs)) throw new PipelineError(`invalid as-of "${input.asOf}"`);
+  return { asOfMs };
+}
+
+const now = () => new Date().toISOString();
+
+/**
+ * Plan the extraction: for each table, the window [watermark − overlap, as-of) — or, on the
+ * first run, [start of (D − extractionLookbackDays), as-of) — split into slices of
+ * `extractionSliceHours`.
+ */
+export async function planExtraction(rt: Runtime, input: RunInput): Promise<Plan> {
+  const startedAt = now();
+  const { asOfMs } = check(input);
+  const { settings, calendar } = rt;
+  const marks = await rt.watermarks.getAll();
+  const overlapMs = settings.extractionOverlapMinutes * 60_000;
+  const sliceMs = settings.extractionSliceHours * 3_600_000;
+  const initialFrom = calendar.startOf(addDays(input.reconDate, -settings.extractionLookbackDays));
+  const to = Math.floor(asOfMs / 1000) * 1000;
+  const windows: TableWindow[] = [];
+  const partitions: Partition[] = [];
+  for (const spec of SOURCE_TABLES) {
+    const mark = marks.find((m) => m.source === spec.source && m.table === spec.table);
+    const markMs = mark ? parseSourceTimestamp(mark.lastExtractedAt) : null;
+    const from = markMs === null ? initialFrom : markMs - overlapMs;
+    windows.push({
+      source: spec.source,
+      table: spec.table,
+      from: formatTimestamp(from),
+      to: formatTimestamp(to),
+      initial: markMs === null,
+    });
+    for (let start = from; start < to; start += sliceMs) {
+      partitions.push({
+        source: spec.source,
+        table: spec.table,
+        from: formatTimestamp(start),
+        to: formatTimestamp(Math.min(start + sliceMs, to)),
+        index: partitions.length,
+      });
+    }
+  }
+  return { ...input, windows, partitions, startedAt, finishedAt: now() };
+}
+
+function stagingKeys(spec: SourceTableSpec, input: { runId: string; reconDate: string }, index: number) {
+  const part = `part-${input.runId}-${String(index).padStart(5, '0')}`;
+  return {
+    data: `${spec.staging.name}/dt=${input.reconDate}/${part}.parquet`,
+    deletes: `deletes/${spec.staging.name}/dt=${input.reconDate}/${part}.parquet`,
+    deadLetters: `dead-letter/dt=${input.reconDate}/${spec.table}-${part}.jsonl`,
+  };
+}
+
+/** Columns of a tombstone file: primary key, version, reason. */
+const TOMBSTONE_COLUMNS: readonly DuckColumn[] = [
+  { name: 'pk', kind: 'bigint', sqlType: 'BIGINT' },
+  { name: 'version', kind: 'timestamp', sqlType: 'TIMESTAMP' },
+  { name: 'reason', kind: 'text', sqlType: 'VARCHAR(32)' },
+];
+
+/** Write text to a stream, honouring backpressure. */
+async function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
+  if (!stream.write(text)) await once(stream, 'drain');
+}
+
+async function finish(stream: NodeJS.WritableStream & { close?: unknown }): Promise<void> {
+  stream.end();
+  await once(stream, 'finish');
+}
+
+/**
+ * Extract one partition: stream its rows, standardize them, write staging Parquet (rows and
+ * tombstones) and dead letters to the staging area. Memory is bounded by the reader's batch size.
+ */
+export async function extractPartition(
+  rt: Runtime,
+  input: { runId: string; reconDate: string; partition: Partition },
+): Promise<PartitionResult> {
+  const startedAt = now();
+  const { partition } = input;
+  const spec = sourceTable(partition.table);
+  if (spec.source !== partition.source) {
+    throw new PipelineError(`partition names table ${partition.table} of source ${spec.source}, not ${partition.source}`);
+  }
+  const standardizer = new Standardizer(spec, rt.calendar);
+  const encode = csvLineEncoder(spec.staging.columns);
+  const dir = await mkdtemp(join(rt.tmpDir, `x-${spec.table}-`));
+  const keys = stagingKeys(spec, input, partition.index);
+  const counts = { rowsRead: 0, rowsStaged: 0, softDeleted: 0, nonUsd: 0, deadLettered: 0 };
+  try {
+    const rowsCsv = createWriteStream(join(dir, 'rows.csv'));
+    const delCsv = createWriteStream(join(dir, 'deletes.csv'));
+    const dlJson = createWriteStream(join(dir, 'dead.jsonl'));
+    try {
+      const reader = rt.reader(partition.source);
+      for await (const batch of reader.readPartition(spec, partition, { batchSize: rt.batchSize })) {
+        let rows = '';
+        let dels = '';
+        let dead = '';
+        for (const raw of batch) {
+          counts.rowsRead++;
+          const r = standardizer.standardize(raw);
+          if (r.kind === 'row') {
+            counts.rowsStaged++;
+            rows += encode(r.values);
+          } else if (r.kind === 'tombstone') {
+            if (r.reason === 'SOFT_DELETED') counts.softDeleted++;
+            else counts.nonUsd++;
+            dels += `${r.pk},${r.version},${quoteCsv(r.reason)}\n`;
+          } else {
+            counts.deadLettered++;
+            const record: DeadLetterRow = {
+              runId: input.runId,
+              reconDate: input.reconDate,
+              sourceName: spec.source,
+              tableName: spec.table,
+              sourcePk: r.pk,
+              sourceVersion: r.version,
+              reason: r.reason,
+              rawRow: JSON.stringify(
+                Object.fromEntries(
+                  spec.columns.map((c, i) => {
+                    const v = raw[i];
+                    return [c.name, typeof v === 'bigint' ? v.toString() : (v ?? null)];
+                  }),
+                ),
+              ),
+            };
+            dead += `${JSON.stringify(record)}\n`;
+          }
+        }
+        if (rows) await write(rowsCsv, rows);
+        if (dels) await write(delCsv, dels);
+        if (dead) await write(dlJson, dead);
+      }
+    } finally {
+      await Promise.all([finish(rowsCsv), finish(delCsv), finish(dlJson)]);
+    }
+    const deletes = counts.softDeleted + counts.nonUsd;
+    if (counts.rowsStaged > 0) {
+      await csvToParquet(join(dir, 'rows.csv'), join(dir, 'rows.parquet'), spec.staging.columns);
+      await rt.staging.putFile(keys.data, join(dir, 'rows.parquet'));
+    }
+    if (deletes > 0) {
+      await csvToParquet(join(dir, 'deletes.csv'), join(dir, 'deletes.parquet'), TOMBSTONE_COLUMNS);
+      await rt.staging.putFile(keys.deletes, join(dir, 'deletes.parquet'));
+    }
+    if (counts.deadLettered > 0) await rt.staging.putFile(keys.deadLetters, join(dir, 'dead.jsonl'));
+    return {
+      partition,
+      table: spec.table,
+      stagingTable: spec.staging.name,
+      ...counts,
+      dataKey: counts.rowsStaged > 0 ? keys.data : null,
+      deletesKey: deletes > 0 ? keys.deletes : null,
+      deadLetterKey: counts.deadLettered > 0 ? keys.deadLetters : null,
+      startedAt,
+      finishedAt: now(),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The DuckDB projection turning row files and tombstone files into the load CSV. */
+function loadSelect(spec: SourceTableSpec, hasRows: boolean, hasDeletes: boolean, rowFiles: string, delFiles: string) {
+  const cols = spec.staging.columns;
+  const parts: string[] = [];
+  if (hasRows) {
+    parts.push(`SELECT ${cols.map((c) => duckIdent(c.name)).join(', ')}, false AS _deleted FROM ${rowFiles}`);
+  }
+  if (hasDeletes) {
+    const projection = cols.map((c) => {
+      if (c.name === spec.staging.primaryKey) return `pk AS ${duckIdent(c.name)}`;
+      if (c.name === spec.staging.versionColumn) return `version AS ${duckIdent(c.name)}`;
+      return `CAST(NULL AS ${duckType(c)}) AS ${duckIdent(c.name)}`;
+    });
+    parts.push(`SELECT ${projection.join(', ')}, true AS _deleted FROM ${delFiles}`);
+  }
+  return parts.join(' UNION ALL ');
+}
+
+/**
+ * Load this run's staging files into the warehouse staging tables by primary key (latest version
+ * wins) and record dead letters — all in ONE transaction: either everything is visible or nothing.
+ */
+export async function loadStaging(
+  rt: Runtime,
+  input: RunInput & { partitions: PartitionResult[] },
+): Promise<LoadResult> {
+  const startedAt = now();
+  check(input);
+  const dir = await mkdtemp(join(rt.tmpDir, 'load-'));
+  try {
+    const prepared: { spec: SourceTableSpec; csv: string }[] = [];
+    for (const spec of SOURCE_TABLES) {
+      const mine = input.partitions.filter((p) => p.table === spec.table);
+      const dataKeys = mine.flatMap((p) => (p.dataKey ? [p.dataKey] : []));
+      const delKeys = mine.flatMap((p) => (p.deletesKey ? [p.deletesKey] : []));
+      if (dataKeys.length === 0 && delKeys.length === 0) continue;
+      const dataFiles = await Promise.all(dataKeys.map((k) => rt.staging.localCopy(k, dir)));
+      const delFiles = await Promise.all(delKeys.map((k) => rt.staging.localCopy(k, dir)));
+      const csv = join(dir, `${spec.staging.name}.csv`);
+      const rowsSql = dataFiles.length ? readParquet(dataFiles) : '';
+      const delSql = delFiles.length ? readParquet(delFiles) : '';
+      await selectToCsv(loadSelect(spec, dataFiles.length > 0, delFiles.length > 0, rowsSql, delSql), csv);
+      prepared.push({ spec, csv });
+    }
+    const deadLetters: DeadLetterRow[] = [];
+    for (const p of input.partitions) {
+      if (!p.deadLetterKey) continue;
+      const path = await rt.staging.localCopy(p.deadLetterKey, dir);
+      for (const line of (await readFile(path, 'utf8')).split('\n')) {
+        if (line.trim()) deadLetters.push(JSON.parse(line) as DeadLetterRow);
+      }
+    }
+    const { tables, inserted } = await rt.warehouse.transaction(async (tx) => {
+      const tables: TableLoadResult[] = [];
+      for (const { spec, csv } of prepared) {
+        const r = await loadStagingTable(tx, spec, csv);
+        tables.push({ table: spec.table, stagingTable: spec.staging.name, ...r });
+      }
+      const inserted = deadLetters.length ? await insertDeadLetters(tx, deadLetters) : 0;
+      return { tables, inserted };
+    });
+    return { tables, deadLettersInserted: inserted, startedAt, finishedAt: now() };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Advance each table's watermark to its window end — only called after the load committed. */
+export async function advanceWatermarks(
+  rt: Runtime,
+  input: RunInput & { windows: TableWindow[]; partitions: PartitionResult[] },
+): Promise<{ advanced: { source: string; table: string; to: string; moved: boolean }[]; finishedAt: string }> {
+  check(input);
+  const advanced = [];
+  for (const w of input.windows) {
+    const rows = input.partitions.filter((p) => p.table === w.table).reduce((n, p) => n + p.rowsRead, 0);
+    const moved = await rt.watermarks.advance(w.source, w.table, w.to, input.runId, rows);
+    advanced.push({ source: w.source, table: w.table, to: w.to, moved });
+  }
+  return { advanced, finishedAt: now() };
+}
+
+export interface TableSummary {
+  source: string;
+  table: string;
+  stagingTable: string;
+  partitions: number;
+  extracted: number;
+  standardized: number;
+  softDeleted: number;
+  nonUsd: number;
+  deadLettered: number;
+  loaded: number;
+  deleted: number;
+  staleSkipped: number;
+}
+
+export interface RunSummary {
+  runId: string;
+  reconDate: string;
+  asOf: string;
+  status: 'SUCCEEDED' | 'FAILED';
+  startedAt: string;
+  finishedAt: string;
+  durationSeconds: number;
+  /** Seconds per phase. */
+  phases: Record<string, number>;
+  tables: TableSummary[];
+  totals: Omit<TableSummary, 'source' | 'table' | 'stagingTable'>;
+}
+
+const seconds = (from: string, to: string) => Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000);
+
+/** Build the run summary from the task outputs. */
+export function summarize(
+  input: RunInput & { startedAt: string; plan: Plan; extracted: PartitionResult[]; load: LoadResult },
+  finishedAt: string,
+): RunSummary {
+  const tables: TableSummary[] = SOURCE_TABLES.map((spec) => {
+    const parts = input.extracted.filter((p) => p.table === spec.table);
+    const loaded = input.load.tables.find((t) => t.table === spec.table);
+    return {
+      source: spec.source,
+      table: spec.table,
+      stagingTable: spec.staging.name,
+      partitions: input.plan.partitions.filter((p) => p.table === spec.table).length,
+      extracted: parts.reduce((n, p) => n + p.rowsRead, 0),
+      standardized: parts.reduce((n, p) => n + p.rowsStaged, 0),
+      softDeleted: parts.reduce((n, p) => n + p.softDeleted, 0),
+      nonUsd: parts.reduce((n, p) => n + p.nonUsd, 0),
+      deadLettered: parts.reduce((n, p) => n + p.deadLettered, 0),
+      loaded: loaded?.upserted ?? 0,
+      deleted: loaded?.deleted ?? 0,
+      staleSkipped: loaded?.staleSkipped ?? 0,
+    };
+  });
+  const keys = [
+    'partitions',
+    'extracted',
+    'standardized',
+    'softDeleted',
+    'nonUsd',
+    'deadLettered',
+    'loaded',
+    'deleted',
+    'staleSkipped',
+  ] as const;
+  const totals = Object.fromEntries(keys.map((k) => [k, tables.reduce((n, t) => n + t[k], 0)])) as RunSummary['totals'];
+  const extractStart = input.extracted.map((p) => p.startedAt).sort()[0] ?? input.plan.finishedAt;
+  const extractEnd = input.extracted.map((p) => p.finishedAt).sort().at(-1) ?? input.plan.finishedAt;
+  return {
+    runId: input.runId,
+    reconDate: input.reconDate,
+    asOf: input.asOf,
+    status: 'SUCCEEDED',
+    startedAt: input.startedAt,
+    finishedAt,
+    durationSeconds: seconds(input.startedAt, finishedAt),
+    phases: {
+      plan: seconds(input.plan.startedAt, input.plan.finishedAt),
+      extract: seconds(extractStart, extractEnd),
+      load: seconds(input.load.startedAt, input.load.finishedAt),
+    },
+    tables,
+    totals,
+  };
+}
+
+const INSERT_RUN = `INSERT INTO recon.dwd_recon_anomaly_metrics
+  (pipeline_run_id, recon_date, pipeline_start_time, pipeline_end_time, as_of, status, failed_step, error_message,
+   rows_extracted, rows_loaded, rows_dead_lettered, phase_durations)
+VALUES (:runId, CAST(:reconDate AS DATE), CAST(:startedAt AS TIMESTAMP), CAST(:finishedAt AS TIMESTAMP),
+   CAST(:asOf AS TIMESTAMP), :status, :failedStep, :errorMessage, :rowsExtracted, :rowsLoaded, :rowsDeadLettered,
+   :phaseDurations)`;
+
+/** ISO instant → warehouse TIMESTAMP text (UTC). */
+function ts(iso: string): string {
+  return formatTimestamp(Date.parse(iso));
+}
+
+/** Record a successful run (one row per run) and return its summary. */
+export async function recordRun(
+  rt: Runtime,
+  input: RunInput & { startedAt: string; plan: Plan; extracted: PartitionResult[]; load: LoadResult },
+): Promise<RunSummary> {
+  check(input);
+  const summary = summarize(input, now());
+  await rt.warehouse.transaction(async (tx) => {
+    await tx.execute('DELETE FROM recon.dwd_recon_anomaly_metrics WHERE pipeline_run_id = :runId', {
+      runId: input.runId,
+    });
+    await tx.execute(INSERT_RUN, {
+      runId: input.runId,
+      reconDate: input.reconDate,
+      startedAt: ts(summary.startedAt),
+      finishedAt: ts(summary.finishedAt),
+      asOf: ts(input.asOf),
+      status: 'SUCCEEDED',
+      failedStep: null,
+      errorMessage: null,
+      rowsExtracted: String(summary.totals.extracted),
+      rowsLoaded: String(summary.totals.loaded),
+      rowsDeadLettered: String(summary.totals.deadLettered),
+      phaseDurations: JSON.stringify(summary.phases),
+    });
+  });
+  return summary;
+}
+
+/** Record a failed run with the failing step and the cause; returns what was recorded. */
+export async function recordFailure(
+  rt: Runtime,
+  input: RunInput & { startedAt: string; failedStep: string; error: { Error: string; Cause?: string } },
+): Promise<{ status: 'FAILED'; failedStep: string; error: string }> {
+  const finishedAt = now();
+  const error = `${input.error.Error}: ${input.error.Cause ?? ''}`.slice(0, 2000);
+  await rt.warehouse.transaction(async (tx) => {
+    await tx.execute('DELETE FROM recon.dwd_recon_anomaly_metrics WHERE pipeline_run_id = :runId', {
+      runId: input.runId,
+    });
+    await tx.execute(INSERT_RUN, {
+      runId: input.runId,
+      reconDate: input.reconDate,
+      startedAt: ts(input.startedAt),
+      finishedAt: ts(finishedAt),
+      asOf: ts(input.asOf),
+      status: 'FAILED',
+      failedStep: input.failedStep,
+      errorMessage: error,
+      rowsExtracted: null,
+      rowsLoaded: null,
+      rowsDeadLettered: null,
+      phaseDurations: null,
+    });
+  });
+  return { status: 'FAILED', failedStep: input.failedStep, error };
+}
+
+export { describeError };

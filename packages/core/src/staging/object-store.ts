@@ -1,0 +1,109 @@
+/**
+ * The staging area: an object store laid out `stg_recon_<table>/dt=YYYY-MM-DD/…` (seed §9.2).
+ * A local directory now; S3 implements the same interface in AWS.
+ */
+import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { ConnectionConfigError, StagingIOError } from '../errors.ts';
+
+export interface ObjectStore {
+  /** Where the store lives, e.g. `file:///…/staging` (no credentials). */
+  readonly url: string;
+  /** Store a local file under `key` (atomically: readers never see a partial object). */
+  putFile(key: string, localPath: string): Promise<void>;
+  /** A local path holding the object's bytes (downloaded to `tmpDir` when the store is remote). */
+  localCopy(key: string, tmpDir: string): Promise<string>;
+  /** Keys under a prefix, sorted. */
+  list(prefix: string): Promise<string[]>;
+  /** Remove one object (no error when absent). */
+  delete(key: string): Promise<void>;
+}
+
+function checkKey(key: string): void {
+  if (key === '' || key.startsWith('/') || key.split('/').some((p) => p === '..' || p === '')) {
+    throw new StagingIOError(`invalid object key "${key}"`);
+  }
+}
+
+/** Object store over a local directory. */
+export class FileObjectStore implements ObjectStore {
+  readonly root: string;
+  readonly url: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+    this.url = `file://${this.root}`;
+  }
+
+  private path(key: string): string {
+    checkKey(key);
+    return join(this.root, ...key.split('/'));
+  }
+
+  async putFile(key: string, localPath: string): Promise<void> {
+    const target = this.path(key);
+    try {
+      await mkdir(dirname(target), { recursive: true });
+      const tmp = `${target}.tmp-${process.pid}`;
+      await copyFile(localPath, tmp);
+      await rename(tmp, target);
+    } catch (error) {
+      throw new StagingIOError(`could not write staging object ${key}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+
+  async localCopy(key: string): Promise<string> {
+    const p = this.path(key);
+    try {
+      await stat(p);
+    } catch (error) {
+      throw new StagingIOError(`staging object ${key} is missing`, { cause: error });
+    }
+    return p;
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const base = join(this.root, ...prefix.split('/').filter(Boolean));
+    const out: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      let entries: import('node:fs').Dirent[];
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const e of entries) {
+        const full = join(dir, e.name);
+        if (e.isDirectory()) await walk(full);
+        else if (!e.name.includes('.tmp-')) out.push(relative(this.root, full).split(sep).join('/'));
+      }
+    };
+    await walk(base);
+    return out.sort();
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.path(key), { force: true });
+  }
+}
+
+/**
+ * Open the staging store from `RECON_STAGING_URL`: `file://<dir>` or unset (→ `<home>/staging`).
+ * `s3://` needs the AWS adapter, which the deployment work adds.
+ */
+export function openObjectStore(url: string | undefined, home: string): ObjectStore {
+  if (!url) return new FileObjectStore(join(home, 'staging'));
+  if (url.startsWith('file://')) {
+    const dir = url.slice('file://'.length);
+    if (!dir) throw new ConnectionConfigError('RECON_STAGING_URL file:// needs a directory, e.g. file://./staging');
+    return new FileObjectStore(dir);
+  }
+  if (url.startsWith('s3://')) {
+    throw new ConnectionConfigError(
+      'RECON_STAGING_URL s3:// is served by the AWS deployment (S3 object store); use file://<dir> locally',
+    );
+  }
+  throw new ConnectionConfigError(`RECON_STAGING_URL must be file://<dir> or s3://bucket/prefix, got "${url}"`);
+}

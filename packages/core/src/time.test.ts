@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { BusinessCalendar, addDays, isValidDate, parseDateArg, parseInstantArg, parseSourceTimestamp } from './time.ts';
+
+const ms = (s: string) => parseSourceTimestamp(s)!;
+
+describe('business date', () => {
+  const ny = new BusinessCalendar('America/New_York');
+
+  it('moves evening orders after UTC midnight back to the local day', () => {
+    // 2026-11-21 03:30 UTC = 2026-11-20 22:30 EST
+    expect(ny.dateOf(ms('2026-11-21 03:30:00'))).toBe('2026-11-20');
+    expect(ny.dateOf(ms('2026-11-21 04:59:59'))).toBe('2026-11-20');
+    expect(ny.dateOf(ms('2026-11-21 05:00:00'))).toBe('2026-11-21');
+    // Summer (EDT, UTC−4)
+    expect(ny.dateOf(ms('2026-07-04 03:59:59'))).toBe('2026-07-03');
+    expect(ny.dateOf(ms('2026-07-04 04:00:00'))).toBe('2026-07-04');
+  });
+
+  it('is right across the spring-forward and fall-back changes', () => {
+    // 2026-03-08: clocks jump 02:00 → 03:00 EST→EDT at 07:00 UTC
+    expect(ny.dateOf(ms('2026-03-08 06:59:59'))).toBe('2026-03-08');
+    expect(ny.dateOf(ms('2026-03-08 07:30:00'))).toBe('2026-03-08');
+    expect(ny.dateOf(ms('2026-03-09 03:59:59'))).toBe('2026-03-08');
+    expect(ny.dateOf(ms('2026-03-09 04:00:00'))).toBe('2026-03-09');
+    // 2026-11-01: clocks fall back 02:00 → 01:00 EDT→EST at 06:00 UTC
+    expect(ny.dateOf(ms('2026-11-01 03:59:59'))).toBe('2026-10-31');
+    expect(ny.dateOf(ms('2026-11-01 04:00:00'))).toBe('2026-11-01');
+    expect(ny.dateOf(ms('2026-11-02 04:59:59'))).toBe('2026-11-01');
+    expect(ny.dateOf(ms('2026-11-02 05:00:00'))).toBe('2026-11-02');
+  });
+
+  it('knows when each business day starts and ends, DST days being 23 and 25 hours long', () => {
+    expect(new Date(ny.startOf('2026-03-08')).toISOString()).toBe('2026-03-08T05:00:00.000Z');
+    expect(new Date(ny.endOf('2026-03-08')).toISOString()).toBe('2026-03-09T04:00:00.000Z');
+    expect((ny.endOf('2026-03-08') - ny.startOf('2026-03-08')) / 3_600_000).toBe(23);
+    expect((ny.endOf('2026-11-01') - ny.startOf('2026-11-01')) / 3_600_000).toBe(25);
+    expect(new Date(ny.startOf('2026-07-01')).toISOString()).toBe('2026-07-01T04:00:00.000Z');
+  });
+
+  it('with UTC reproduces the seed design exactly', () => {
+    const utc = new BusinessCalendar('UTC');
+    expect(utc.dateOf(ms('2026-11-21 03:30:00'))).toBe('2026-11-21');
+    expect(new Date(utc.startOf('2026-11-21')).toISOString()).toBe('2026-11-21T00:00:00.000Z');
+  });
+});
+
+describe('date and instant parsing', () => {
+  it('accepts real dates only', () => {
+    expect(isValidDate('2026-02-28')).toBe(true);
+    expect(isValidDate('2026-02-29')).toBe(false);
+    expect(isValidDate('2026-13-01')).toBe(false);
+    expect(isValidDate('26-01-01')).toBe(false);
+    expect(() => parseDateArg("2026-01-01'; DROP TABLE x;--", '--date')).toThrow(/invalid --date/);
+    expect(addDays('2026-03-01', -1)).toBe('2026-02-28');
+  });
+
+  it('parses source timestamps and rejects zero dates and impossible values', () => {
+    expect(parseSourceTimestamp('0000-00-00 00:00:00')).toBeNull();
+    expect(parseSourceTimestamp('2026-02-30 10:00:00')).toBeNull();
+    expect(parseSourceTimestamp('2026-02-28 24:00:00')).toBeNull();
+    expect(parseSourceTimestamp('2026-03-08 02:30:00')).toBe(Date.UTC(2026, 2, 8, 2, 30));
+  });
+
+  it('requires a zone on --as-of', () => {
+    expect(parseInstantArg('2026-11-21T06:00:00Z').toISOString()).toBe('2026-11-21T06:00:00.000Z');
+    expect(parseInstantArg('2026-11-21T01:00:00-05:00').toISOString()).toBe('2026-11-21T06:00:00.000Z');
+    expect(() => parseInstantArg('2026-11-21 06:00')).toThrow(/ISO-8601/);
+  });
+});

@@ -1,0 +1,179 @@
+/**
+ * Loading staging files into the warehouse staging tables (SPEC §4 step 2) and recording
+ * dead letters. Both run inside the caller's transaction, so a load and the watermark advance
+ * that follows it can commit together.
+ */
+import { namedSteps, registerModel, renderIdentifiers, type SqlStep, sqlFile } from '@recon/sql';
+import { WarehouseError } from '../errors.ts';
+import type { SourceTableSpec } from '../sources/spec.ts';
+import type { SqlExecutor, WarehouseTx } from './types.ts';
+import { dateToUtcText } from './values.ts';
+
+/** The merge model. */
+export const MERGE_STAGING_MODEL = 'staging/merge_staging.sql';
+/** The dead-letter model. */
+export const INSERT_DEAD_LETTERS_MODEL = 'staging/insert_dead_letters.sql';
+
+/** Name of the trailing CSV column flagging tombstones. */
+export const DELETED_COLUMN = '_deleted';
+
+/** What {@link loadStagingTable} did. */
+export interface LoadResult {
+  /** Rows in the CSV (all versions, tombstones included). */
+  incoming: number;
+  /** Rows inserted or replaced with a newer (or equal) version. */
+  upserted: number;
+  /** Stored rows removed by a tombstone. */
+  deleted: number;
+  /** Incoming keys (latest version per key) skipped because the stored version is newer. */
+  staleSkipped: number;
+}
+
+function stepsOf(model: string, vars: Record<string, string | readonly string[]>): Map<string, string> {
+  const steps = new Map<string, string>();
+  for (const step of namedSteps(renderIdentifiers(sqlFile(model), vars)) as SqlStep[]) {
+    registerModel(step.sql, model);
+    steps.set(step.name, step.sql);
+  }
+  return steps;
+}
+
+function step(steps: Map<string, string>, name: string, model: string): string {
+  const sql = steps.get(name);
+  if (sql === undefined)
+    throw new WarehouseError(`model ${model} has no step ${name}`, { context: { model } });
+  return sql;
+}
+
+async function count(tx: SqlExecutor, sql: string): Promise<number> {
+  const rows = await tx.query<{ n: string | number }>(sql);
+  return Number(rows[0]?.n ?? 0);
+}
+
+/**
+ * Merge the staging CSV at `csvPath` into `recon.<spec.staging.name>`: columns in
+ * `spec.staging.columns` order then `_deleted` ('true' for a tombstone, which fills only the key
+ * and version). The latest version per key wins (a tombstone wins a version tie); stored rows
+ * with an older or equal version are replaced or, for tombstones, deleted; stored rows with a
+ * newer version are kept. Loading the same file twice leaves the table as loading it once.
+ * Runs in the caller's transaction and drops its temporary tables before returning.
+ */
+export async function loadStagingTable(
+  tx: WarehouseTx,
+  spec: SourceTableSpec,
+  csvPath: string,
+): Promise<LoadResult> {
+  const staging = spec.staging;
+  const columns = staging.columns.map((c) => c.name);
+  const vars = {
+    target: `recon.${staging.name}`,
+    target_name: staging.name,
+    incoming: `tmp_${staging.name}_incoming`,
+    latest: `tmp_${staging.name}_latest`,
+    pk: staging.primaryKey,
+    version: staging.versionColumn,
+    columns,
+  };
+  const steps = stepsOf(MERGE_STAGING_MODEL, vars);
+  const s = (name: string): string => step(steps, name, MERGE_STAGING_MODEL);
+  await tx.execute(s('create_incoming'));
+  const incoming = await tx.copyCsvFile(vars.incoming, [...columns, DELETED_COLUMN], csvPath);
+  await tx.execute(s('create_latest'));
+  const staleSkipped = await count(tx, s('count_stale'));
+  const deleted = await count(tx, s('count_deleted'));
+  await tx.execute(s('delete_replaced'));
+  const upserted = await tx.execute(s('insert_latest'));
+  await tx.execute(s('drop_latest'));
+  await tx.execute(s('drop_incoming'));
+  return { incoming, upserted, deleted, staleSkipped };
+}
+
+/** One row that could not be standardized (SPEC §4 step 1). */
+export interface DeadLetterRow {
+  runId: string;
+  /** Business date of the run, 'YYYY-MM-DD'. */
+  reconDate: string;
+  sourceName: string;
+  tableName: string;
+  /** The source primary key as text; null when it could not be read. */
+  sourcePk: string | null;
+  /** The source watermark value 'YYYY-MM-DD HH:MM:SS[.ffffff]'; null when unreadable. */
+  sourceVersion: string | null;
+  reason: string;
+  /** The raw source row as text (JSON); truncated to 65,535 bytes. */
+  rawRow: string;
+  /** When it was dead-lettered, 'YYYY-MM-DD HH:MM:SS[.ffffff]' UTC (default: the insert time). */
+  createdAt?: string;
+}
+
+const DEAD_LETTER_COLUMNS = [
+  'run_id',
+  'recon_date',
+  'source_name',
+  'table_name',
+  'source_pk',
+  'source_version',
+  'reason',
+  'raw_row',
+  'created_at',
+] as const;
+
+/** Truncate to at most `maxBytes` UTF-8 bytes without splitting a character (Redshift VARCHAR is bytes). */
+export function truncateUtf8(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text, 'utf8') <= maxBytes) return text;
+  let bytes = 0;
+  let out = '';
+  for (const ch of text) {
+    const n = Buffer.byteLength(ch, 'utf8');
+    if (bytes + n > maxBytes) break;
+    bytes += n;
+    out += ch;
+  }
+  return out;
+}
+
+/**
+ * Insert dead letters whose identity — (table_name, source_pk, source_version, reason), NULLs
+ * equal, plus raw_row when source_pk is NULL — is not stored yet, so reruns add nothing.
+ * Values are bound, in batches of `batchSize` rows (default 500). Runs in the caller's transaction.
+ * @returns the number of rows inserted.
+ */
+export async function insertDeadLetters(
+  tx: WarehouseTx,
+  rows: readonly DeadLetterRow[],
+  options: { batchSize?: number; now?: () => Date } = {},
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  const insertTime = dateToUtcText((options.now ?? (() => new Date()))());
+  const batchSize = Math.max(1, Math.min(options.batchSize ?? 500, 5000));
+  const incoming = 'tmp_dwd_recon_dead_letter_incoming';
+  const steps = stepsOf(INSERT_DEAD_LETTERS_MODEL, { incoming });
+  const s = (name: string): string => step(steps, name, INSERT_DEAD_LETTERS_MODEL);
+  await tx.execute(s('create_incoming'));
+  const width = DEAD_LETTER_COLUMNS.length;
+  for (let start = 0; start < rows.length; start += batchSize) {
+    const batch = rows.slice(start, start + batchSize);
+    const values: unknown[] = [];
+    const tuples = batch.map((row, i) => {
+      values.push(
+        row.runId,
+        row.reconDate,
+        row.sourceName,
+        row.tableName,
+        row.sourcePk === null ? null : truncateUtf8(row.sourcePk, 64),
+        row.sourceVersion,
+        truncateUtf8(row.reason, 512),
+        truncateUtf8(row.rawRow, 65535),
+        row.createdAt ?? insertTime,
+      );
+      const base = i * width;
+      return `(${DEAD_LETTER_COLUMNS.map((_, j) => `$${base + j + 1}`).join(', ')})`;
+    });
+    const insert = `INSERT INTO ${incoming} (${DEAD_LETTER_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`;
+    registerModel(insert, INSERT_DEAD_LETTERS_MODEL);
+    await tx.execute(insert, values);
+  }
+  const inserted = await tx.execute(s('insert_new'));
+  await tx.execute(s('drop_incoming'));
+  return inserted;
+}

@@ -1,0 +1,108 @@
+/**
+ * Schema migrations: the files of `packages/sql/ddl/`, applied once each, in file-name order,
+ * each in its own transaction, recorded in `recon.schema_migrations`.
+ */
+import { listSql, registerModel, splitStatements, sqlFile } from '@recon/sql';
+import { type ReconError, WarehouseError } from '../errors.ts';
+import { mapWarehouseError } from './map-error.ts';
+import { applyShims } from './shims.ts';
+import type { Warehouse } from './types.ts';
+import { dateToUtcText } from './values.ts';
+
+/** The bootstrap migration: creates schema `recon` and `recon.schema_migrations`, idempotently. */
+export const BOOTSTRAP_MIGRATION = 'ddl/001_schema.sql';
+
+/** What one {@link migrate} call did. */
+export interface MigrateResult {
+  /** Migration files applied by this call, in order (package-relative, e.g. `ddl/002_staging_tables.sql`). */
+  applied: string[];
+  /** Files already recorded as applied (by an earlier call or a concurrent process). */
+  skipped: string[];
+}
+
+/** Options of {@link migrate}. */
+export interface MigrateOptions {
+  /** Migration files to consider (default: every `ddl/*.sql`, sorted). */
+  files?: readonly string[];
+  /** Clock for `applied_at` (default: now). */
+  now?: () => Date;
+}
+
+function statementsOf(file: string): string[] {
+  const statements = splitStatements(sqlFile(file));
+  for (const statement of statements) registerModel(statement, file);
+  return statements;
+}
+
+function withModel(error: unknown, wh: Warehouse, file: string): ReconError {
+  const mapped = mapWarehouseError(error, { dialect: wh.dialect.name, model: file });
+  if (mapped.context['model'] === undefined) mapped.context['model'] = file;
+  return mapped;
+}
+
+async function bootstrap(wh: Warehouse): Promise<void> {
+  const statements = statementsOf(BOOTSTRAP_MIGRATION);
+  // Two processes creating the schema at the same moment can collide on the catalog's unique
+  // index even with IF NOT EXISTS; the loser simply retries.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      for (const statement of statements) await wh.execute(statement);
+      return;
+    } catch (error) {
+      if (attempt >= 3) throw withModel(error, wh, BOOTSTRAP_MIGRATION);
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    }
+  }
+}
+
+/**
+ * Apply every migration not yet recorded in `recon.schema_migrations`, in order, each in its own
+ * transaction that also records it; a second call applies nothing. The PostgreSQL shims are
+ * applied first (the DDL's views use them). Concurrent callers serialize on a table lock of
+ * `recon.schema_migrations`, so each file is applied by exactly one of them.
+ * @throws WarehouseError with `context.model` naming the failing file (that file's transaction
+ * is rolled back; files applied before it stay applied).
+ */
+export async function migrate(wh: Warehouse, options: MigrateOptions = {}): Promise<MigrateResult> {
+  const files = options.files ?? listSql('ddl');
+  const now = options.now ?? (() => new Date());
+  await applyShims(wh);
+  await bootstrap(wh);
+  const result: MigrateResult = { applied: [], skipped: [] };
+  for (const file of files) {
+    const statements = statementsOf(file);
+    let recording = false;
+    try {
+      const applied = await wh.transaction(async (tx) => {
+        await tx.execute('LOCK TABLE recon.schema_migrations');
+        const done = await tx.query<{ n: string }>(
+          'SELECT COUNT(*) AS n FROM recon.schema_migrations WHERE version = :version',
+          { version: file },
+        );
+        if (done[0]?.n !== '0') return false;
+        for (const statement of statements) await tx.execute(statement);
+        recording = true;
+        await tx.execute(
+          'INSERT INTO recon.schema_migrations (version, applied_at) VALUES (:version, :appliedAt)',
+          {
+            version: file,
+            appliedAt: dateToUtcText(now()),
+          },
+        );
+        return true;
+      });
+      (applied ? result.applied : result.skipped).push(file);
+    } catch (error) {
+      const mapped = withModel(error, wh, file);
+      if (recording && mapped.context['sqlstate'] === '23505') {
+        throw new WarehouseError(
+          `migration ${file} was recorded by a concurrent migrate while this one applied it; ` +
+            'its transaction was rolled back — run migrate again',
+          { cause: error, context: { ...mapped.context, model: file } },
+        );
+      }
+      throw mapped;
+    }
+  }
+  return result;
+}

@@ -1,0 +1,52 @@
+/**
+ * PostgreSQL-only shims (`packages/sql/shims/<dir>/*.sql`): functions such as Redshift's
+ * DATEDIFF that PostgreSQL lacks, so the Redshift SQL of the models runs unchanged. Which shim
+ * directories apply is a capability of the dialect (`shims`), never a check of the engine name.
+ */
+import { listSql, registerModel, splitStatements, sqlFile } from '@recon/sql';
+import { WarehouseError } from '../errors.ts';
+import { mapWarehouseError } from './map-error.ts';
+import type { Warehouse, WarehouseDialect } from './types.ts';
+
+const applied = new WeakSet<Warehouse>();
+
+/** The shim directories a dialect asks for (none for dialects without a `shims` list). */
+export function shimDirsOf(dialect: WarehouseDialect): readonly string[] {
+  const shims = (dialect as { shims?: unknown }).shims;
+  return Array.isArray(shims) ? shims.filter((s): s is string => typeof s === 'string') : [];
+}
+
+/**
+ * Apply the dialect's shims (idempotent: every shim is CREATE OR REPLACE), once per warehouse
+ * object. Concurrent first runs from several processes can collide in the catalog; the
+ * transaction is retried a few times before giving up.
+ * @returns the shim files applied (empty when already applied or none apply).
+ */
+export async function applyShims(wh: Warehouse): Promise<string[]> {
+  const dirs = shimDirsOf(wh.dialect);
+  if (dirs.length === 0 || applied.has(wh)) return [];
+  const files = dirs.flatMap((dir) => listSql(`shims/${dir}`));
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= 4; attempt++) {
+    try {
+      await wh.transaction(async (tx) => {
+        for (const file of files) {
+          for (const statement of splitStatements(sqlFile(file))) {
+            registerModel(statement, file);
+            await tx.execute(statement);
+          }
+        }
+      });
+      applied.add(wh);
+      return files;
+    } catch (error) {
+      lastError = error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    }
+  }
+  const mapped = mapWarehouseError(lastError, { dialect: wh.dialect.name, operation: 'apply shims' });
+  throw new WarehouseError(`applying PostgreSQL shims failed: ${mapped.message}`, {
+    cause: lastError,
+    context: { ...mapped.context, model: files.join(', ') },
+  });
+}

@@ -1,0 +1,28 @@
+/**
+ * `@recon/sql`: the product's SQL models (one per file, by layer: `ddl/`, `staging/`, `match/`,
+ * `dq/`, `anomalies/`, `marts/`; PostgreSQL-only shims in `shims/postgres/`), written for Amazon
+ * Redshift and run unchanged on PostgreSQL and PGlite, plus a tiny typed loader.
+ */
+export {
+  listAllSql,
+  listSql,
+  modelNameOf,
+  registerModel,
+  SQL_ROOT,
+  SqlFileError,
+  sqlFile,
+} from './src/files.ts';
+export { codeOnly, lex, type Segment, type SegmentKind, SqlSyntaxError } from './src/lexer.ts';
+export {
+  type CompiledSql,
+  compileNamed,
+  type IdentifierVars,
+  isSafeIdentifier,
+  namedParams,
+  namedSteps,
+  renderIdentifiers,
+  SqlParamError,
+  type SqlStep,
+  SqlTemplateError,
+  splitStatements,
+} from './src/templates.ts';

@@ -1,0 +1,77 @@
+-- staging/merge_staging.sql
+-- Merges one staging CSV (already COPYed into {{incoming}}) into {{target}} by primary key,
+-- latest version wins (SPEC §4 step 2). Runs inside the caller's transaction, step by step
+-- (`-- step:` names are used by packages/core/src/warehouse/load.ts).
+-- Templated with identifiers from the table spec only ({{target}} schema-qualified,
+-- {{target_name}}, {{incoming}}, {{latest}}, {{pk}}, {{version}}, {{columns}}); no values are
+-- spliced.
+-- Grain:
+--   {{incoming}}: one row per CSV line (staging columns + _deleted); tombstones (_deleted = TRUE)
+--     carry only the key and version.
+--   {{latest}}: one row per incoming primary key — its latest version; on a version tie a
+--     tombstone wins (the deletion is the later event within the same second).
+--   {{target}}: one row per primary key.
+-- On Redshift the incoming table is filled by COPY from S3 instead of COPY FROM STDIN; the SQL
+-- is otherwise the same (CREATE TEMP TABLE … AS, DELETE … USING, INSERT … SELECT).
+
+-- step: create_incoming
+-- CTAS from the target (no rows) copies the column types but not the NOT NULL constraints,
+-- which tombstones would violate.
+CREATE TEMP TABLE {{incoming}} AS
+SELECT {{columns}}, CAST(NULL AS BOOLEAN) AS _deleted
+FROM {{target}}
+WHERE 1 = 0;
+
+-- step: create_latest
+CREATE TEMP TABLE {{latest}} AS
+SELECT {{columns}}, _deleted
+FROM (
+    SELECT
+        {{columns:i.}},
+        i._deleted,
+        ROW_NUMBER() OVER (
+            PARTITION BY i.{{pk}}
+            ORDER BY i.{{version}} DESC, CASE WHEN i._deleted THEN 0 ELSE 1 END
+        ) AS version_rank
+    FROM {{incoming}} i
+    WHERE i.{{pk}} IS NOT NULL
+      AND i.{{version}} IS NOT NULL
+) ranked
+WHERE version_rank = 1;
+
+-- step: count_stale
+-- Incoming keys whose stored version is newer: left as they are.
+SELECT COUNT(*) AS n
+FROM {{latest}} l
+JOIN {{target}} t ON t.{{pk}} = l.{{pk}}
+WHERE t.{{version}} > l.{{version}};
+
+-- step: count_deleted
+-- Stored rows a tombstone removes.
+SELECT COUNT(*) AS n
+FROM {{latest}} l
+JOIN {{target}} t ON t.{{pk}} = l.{{pk}}
+WHERE l._deleted
+  AND t.{{version}} <= l.{{version}};
+
+-- step: delete_replaced
+-- The target is qualified by its bare table name (its implicit alias on both engines).
+DELETE FROM {{target}}
+USING {{latest}} l
+WHERE {{target_name}}.{{pk}} = l.{{pk}}
+  AND {{target_name}}.{{version}} <= l.{{version}};
+
+-- step: insert_latest
+INSERT INTO {{target}} ({{columns}})
+SELECT {{columns:l.}}
+FROM {{latest}} l
+WHERE NOT l._deleted
+  AND NOT EXISTS (
+      SELECT 1 FROM {{target}} t WHERE t.{{pk}} = l.{{pk}}
+  );
+
+-- step: drop_latest
+DROP TABLE {{latest}};
+
+-- step: drop_incoming
+DROP TABLE {{incoming}};
