@@ -6,8 +6,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import { afterAll, describe, expect, it } from 'vitest';
-import { sourceTable } from '../packages/core/src/sources/spec.ts';
 import { MysqlSourceSink } from '../packages/core/src/sources/mysql.ts';
+import { sourceTable } from '../packages/core/src/sources/spec.ts';
 import { createTestMysqlSources } from './support/databases.ts';
 
 const run = promisify(execFile);
@@ -37,10 +37,21 @@ describe('bounded memory', () => {
     expect(sourceTable('t_order_pay').staging.name).toBe('stg_recon_payments');
     const { stdout } = await run(
       process.execPath,
-      ['--import', 'tsx', 'test/support/extract-partition-child.ts', url, '2026-11-20 05:00:00', '2026-11-21 05:00:00'],
+      [
+        '--import',
+        'tsx',
+        'test/support/extract-partition-child.ts',
+        url,
+        '2026-11-20 05:00:00',
+        '2026-11-21 05:00:00',
+      ],
       { cwd: process.cwd(), maxBuffer: 1 << 20, timeout: 300_000 },
     );
-    const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { rowsRead: number; rowsStaged: number; maxRssKb: number };
+    const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+      rowsRead: number;
+      rowsStaged: number;
+      maxRssKb: number;
+    };
     expect(result.rowsRead).toBe(ROWS);
     expect(result.rowsStaged).toBe(ROWS);
     const mib = result.maxRssKb / 1024;

@@ -35,7 +35,8 @@ describe('pipeline on embedded sources and the PGlite warehouse', () => {
       const asOf = asOfOf(chunk.batchEnd);
       asOfs.push({ date: chunk.date, asOf });
       const outcome = await runPipeline(app.runtime, { reconDate: chunk.date, asOf });
-      if (outcome.status !== 'SUCCEEDED') throw new Error(`${chunk.date}: ${outcome.error}: ${outcome.cause}`);
+      if (outcome.status !== 'SUCCEEDED')
+        throw new Error(`${chunk.date}: ${outcome.error}: ${outcome.cause}`);
     }
     incremental = await stagingSnapshot(app.warehouse);
     incrementalDead = await deadLetterSnapshot(app.warehouse);
@@ -57,7 +58,9 @@ describe('pipeline on embedded sources and the PGlite warehouse', () => {
       'SELECT COUNT(*) AS n FROM recon.stg_recon_orders WHERE order_status = 8',
     );
     expect(Number(deleted[0]!.n)).toBeGreaterThanOrEqual(0);
-    const runs = await app.warehouse.query<{ status: string }>('SELECT status FROM recon.dwd_recon_anomaly_metrics');
+    const runs = await app.warehouse.query<{ status: string }>(
+      'SELECT status FROM recon.dwd_recon_anomaly_metrics',
+    );
     expect(runs).toHaveLength(DAYS);
     expect(runs.every((r) => r.status === 'SUCCEEDED')).toBe(true);
   });
@@ -65,7 +68,9 @@ describe('pipeline on embedded sources and the PGlite warehouse', () => {
   it('writes Parquet staging files laid out stg_recon_<table>/dt=YYYY-MM-DD/', async () => {
     const keys = await app.staging.list('stg_recon_orders/');
     expect(keys.length).toBeGreaterThan(0);
-    expect(keys.every((k) => /^stg_recon_orders\/dt=\d{4}-\d{2}-\d{2}\/part-.+\.parquet$/.test(k))).toBe(true);
+    expect(keys.every((k) => /^stg_recon_orders\/dt=\d{4}-\d{2}-\d{2}\/part-.+\.parquet$/.test(k))).toBe(
+      true,
+    );
   });
 
   it('is idempotent: running the same date again changes nothing', async () => {
@@ -81,7 +86,10 @@ describe('pipeline on embedded sources and the PGlite warehouse', () => {
   it('incremental equals full: day-by-day staging equals one fresh extraction of everything', async () => {
     const last = asOfs.at(-1)!;
     const full = await openApp({
-      env: { RECON_WAREHOUSE_URL: `pglite://${join(home, 'full-warehouse')}`, RECON_STAGING_URL: `file://${join(home, 'full-staging')}` },
+      env: {
+        RECON_WAREHOUSE_URL: `pglite://${join(home, 'full-warehouse')}`,
+        RECON_STAGING_URL: `file://${join(home, 'full-staging')}`,
+      },
       home,
       settings: { extractionLookbackDays: DAYS + 5 },
       embeddedSources: app.embedded,

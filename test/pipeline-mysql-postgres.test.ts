@@ -2,7 +2,7 @@
  * The pipeline on real components: MariaDB sources (mysql2), the local state-machine runner,
  * Parquet staging files, and a real PostgreSQL warehouse — with hand-built source rows.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
@@ -13,7 +13,6 @@ import type { RunSummary } from '../packages/core/src/pipeline/tasks.ts';
 import { SOURCE_IDS, type SourceTableSpec, sourceTable } from '../packages/core/src/sources/spec.ts';
 import type { RawRow } from '../packages/core/src/sources/types.ts';
 import { readParquet, selectToCsv } from '../packages/core/src/staging/duck.ts';
-import { readFileSync } from 'node:fs';
 import { createTestMysqlSources, createTestPgDatabase } from './support/databases.ts';
 
 function row(spec: SourceTableSpec, values: Record<string, RawRow[number]>): RawRow {
@@ -89,15 +88,57 @@ describe('pipeline on MariaDB sources and a PostgreSQL warehouse', () => {
       order('6', '0000-00-00 00:00:00', { update_time: '2026-11-01 15:00:00' }),
     ]);
     await sinks.salesorder.insert(P, [
-      row(P, { id: '1', order_id: '9007199254740993', trade_no: 'T1', pay_money: '8950', pay_status: 1, create_time: '2026-11-01 05:31:00', update_time: '2026-11-01 05:31:00' }),
-      row(P, { id: '2', order_id: '3', trade_no: "T2'; DROP TABLE t_trade;--", pay_money: '999999999999', pay_status: 1, create_time: '2026-11-02 04:31:00', update_time: '2026-11-02 04:31:00' }),
-      row(P, { id: '3', order_id: '3', trade_no: 'T3', pay_money: '-500', pay_status: 1, create_time: '2026-11-02 04:31:00', update_time: '2026-11-02 04:31:00' }),
+      row(P, {
+        id: '1',
+        order_id: '9007199254740993',
+        trade_no: 'T1',
+        pay_money: '8950',
+        pay_status: 1,
+        create_time: '2026-11-01 05:31:00',
+        update_time: '2026-11-01 05:31:00',
+      }),
+      row(P, {
+        id: '2',
+        order_id: '3',
+        trade_no: "T2'; DROP TABLE t_trade;--",
+        pay_money: '999999999999',
+        pay_status: 1,
+        create_time: '2026-11-02 04:31:00',
+        update_time: '2026-11-02 04:31:00',
+      }),
+      row(P, {
+        id: '3',
+        order_id: '3',
+        trade_no: 'T3',
+        pay_money: '-500',
+        pay_status: 1,
+        create_time: '2026-11-02 04:31:00',
+        update_time: '2026-11-02 04:31:00',
+      }),
     ]);
     await sinks.salespayment.insert(T, [
-      row(T, { id: '1', trade_no: 'T1', amount: '1', trade_status: 1, channel_type: 1, create_time: '2026-11-01 05:31:00', update_time: '2026-11-01 05:31:00' }),
+      row(T, {
+        id: '1',
+        trade_no: 'T1',
+        amount: '1',
+        trade_status: 1,
+        channel_type: 1,
+        create_time: '2026-11-01 05:31:00',
+        update_time: '2026-11-01 05:31:00',
+      }),
     ]);
     await sinks.salesorder.insert(R, [
-      row(R, { id: '1', order_id: 'abc', tp_serial_no: 'T1', receipt_amount: '89.50', difference_amount: '4.66', receipt_status: 1, shop_id: '7', create_time: '2026-11-01 06:00:00', update_time: '2026-11-01 06:00:00' }),
+      row(R, {
+        id: '1',
+        order_id: 'abc',
+        tp_serial_no: 'T1',
+        receipt_amount: '89.50',
+        difference_amount: '4.66',
+        receipt_status: 1,
+        shop_id: '7',
+        create_time: '2026-11-01 06:00:00',
+        update_time: '2026-11-01 06:00:00',
+      }),
     ]);
     const outcome = await runPipeline(app.runtime, { reconDate: '2026-11-02', asOf: '2026-11-03T06:00:00Z' });
     if (outcome.status !== 'SUCCEEDED') throw new Error(`${outcome.error}: ${outcome.cause}`);
@@ -113,29 +154,56 @@ describe('pipeline on MariaDB sources and a PostgreSQL warehouse', () => {
   const table = (name: string) => first.tables.find((t) => t.table === name)!;
 
   it('extracts only the named columns and standardizes exactly', async () => {
-    const orders = await app.warehouse.query<{ order_id: string; order_id_str: string; pay_amount_usd: string; biz_date: string }>(
+    const orders = await app.warehouse.query<{
+      order_id: string;
+      order_id_str: string;
+      pay_amount_usd: string;
+      biz_date: string;
+    }>(
       'SELECT order_id, order_id_str, pay_amount_usd, biz_date FROM recon.stg_recon_orders ORDER BY order_id',
     );
     expect(orders).toEqual([
       { order_id: '3', order_id_str: '3', pay_amount_usd: '9999999999.99', biz_date: '2026-11-01' },
-      { order_id: '9007199254740993', order_id_str: '9007199254740993', pay_amount_usd: '89.50', biz_date: '2026-11-01' },
-      { order_id: '9007199254740995', order_id_str: '9007199254740995', pay_amount_usd: '0.01', biz_date: '2026-10-31' },
+      {
+        order_id: '9007199254740993',
+        order_id_str: '9007199254740993',
+        pay_amount_usd: '89.50',
+        biz_date: '2026-11-01',
+      },
+      {
+        order_id: '9007199254740995',
+        order_id_str: '9007199254740995',
+        pay_amount_usd: '0.01',
+        biz_date: '2026-10-31',
+      },
     ]);
-    const pays = await app.warehouse.query<{ order_pay_id: string; trade_no: string; pay_amount_usd: string }>(
-      'SELECT order_pay_id, trade_no, pay_amount_usd FROM recon.stg_recon_payments ORDER BY order_pay_id',
-    );
+    const pays = await app.warehouse.query<{
+      order_pay_id: string;
+      trade_no: string;
+      pay_amount_usd: string;
+    }>('SELECT order_pay_id, trade_no, pay_amount_usd FROM recon.stg_recon_payments ORDER BY order_pay_id');
     expect(pays).toEqual([
       { order_pay_id: '1', trade_no: 'T1', pay_amount_usd: '89.50' },
       { order_pay_id: '2', trade_no: "T2'; DROP TABLE t_trade;--", pay_amount_usd: '9999999999.99' },
     ]);
-    const trades = await app.warehouse.query<{ trade_amount_usd: string }>('SELECT trade_amount_usd FROM recon.stg_recon_trades');
+    const trades = await app.warehouse.query<{ trade_amount_usd: string }>(
+      'SELECT trade_amount_usd FROM recon.stg_recon_trades',
+    );
     expect(trades).toEqual([{ trade_amount_usd: '0.01' }]);
-    const receipts = await app.warehouse.query('SELECT order_id_str, stripe_fee_usd, net_receipt_usd FROM recon.stg_recon_receipts');
+    const receipts = await app.warehouse.query(
+      'SELECT order_id_str, stripe_fee_usd, net_receipt_usd FROM recon.stg_recon_receipts',
+    );
     expect(receipts).toEqual([{ order_id_str: 'abc', stripe_fee_usd: '4.66', net_receipt_usd: '84.84' }]);
   });
 
   it('never lets NZD or soft-deleted rows reach staging, and counts them', async () => {
-    expect(table('t_order')).toMatchObject({ extracted: 6, standardized: 3, nonUsd: 1, softDeleted: 1, deadLettered: 1 });
+    expect(table('t_order')).toMatchObject({
+      extracted: 6,
+      standardized: 3,
+      nonUsd: 1,
+      softDeleted: 1,
+      deadLettered: 1,
+    });
     const files = await app.staging.list('stg_recon_orders/');
     expect(files.length).toBeGreaterThan(0);
     const paths = await Promise.all(files.map((k) => app.staging.localCopy(k, tmpdir())));
@@ -147,7 +215,12 @@ describe('pipeline on MariaDB sources and a PostgreSQL warehouse', () => {
   });
 
   it('dead-letters malformed rows with a reason and loads the rest', async () => {
-    const dead = await app.warehouse.query<{ table_name: string; source_pk: string; reason: string; raw_row: string }>(
+    const dead = await app.warehouse.query<{
+      table_name: string;
+      source_pk: string;
+      reason: string;
+      raw_row: string;
+    }>(
       'SELECT table_name, source_pk, reason, raw_row FROM recon.dwd_recon_dead_letter ORDER BY table_name, source_pk',
     );
     expect(dead.map((d) => [d.table_name, d.source_pk])).toEqual([
@@ -162,16 +235,22 @@ describe('pipeline on MariaDB sources and a PostgreSQL warehouse', () => {
 
   it('removes a row soft-deleted later and picks up late arrivals on the next run', async () => {
     const conn = await mysql.createConnection(urls.salesorder!);
-    await conn.execute("UPDATE t_order SET is_del = 1, update_time = '2026-11-03 12:00:00' WHERE id = 9007199254740993");
+    await conn.execute(
+      "UPDATE t_order SET is_del = 1, update_time = '2026-11-03 12:00:00' WHERE id = 9007199254740993",
+    );
     await conn.execute(
       "INSERT INTO t_order_pay (id, order_id, trade_no, pay_money, pay_status, create_time, update_time) VALUES (4, 9007199254740995, 'T4', 1, 1, '2026-11-01 03:59:59', '2026-11-03 13:00:00')",
     );
     await conn.end();
     const outcome = await runPipeline(app.runtime, { reconDate: '2026-11-03', asOf: '2026-11-04T06:00:00Z' });
     expect(outcome.status).toBe('SUCCEEDED');
-    const ids = await app.warehouse.query<{ order_id: string }>('SELECT order_id FROM recon.stg_recon_orders ORDER BY order_id');
+    const ids = await app.warehouse.query<{ order_id: string }>(
+      'SELECT order_id FROM recon.stg_recon_orders ORDER BY order_id',
+    );
     expect(ids.map((r) => r.order_id)).toEqual(['3', '9007199254740995']);
-    const late = await app.warehouse.query('SELECT order_pay_id, pay_amount_usd, biz_date FROM recon.stg_recon_payments WHERE order_pay_id = 4');
+    const late = await app.warehouse.query(
+      'SELECT order_pay_id, pay_amount_usd, biz_date FROM recon.stg_recon_payments WHERE order_pay_id = 4',
+    );
     expect(late).toEqual([{ order_pay_id: '4', pay_amount_usd: '0.01', biz_date: '2026-10-31' }]);
     const marks = await app.warehouse.query<{ table_name: string; last_extracted_at: string }>(
       "SELECT table_name, last_extracted_at FROM recon.etl_watermarks WHERE table_name = 't_order'",

@@ -10,7 +10,7 @@ import { closeAll, openSourceReaders, openSourceSinks } from './sources/connecti
 import { EmbeddedSources } from './sources/embedded.ts';
 import type { SourceId } from './sources/spec.ts';
 import type { SourceReader, SourceSink } from './sources/types.ts';
-import { openObjectStore, type ObjectStore } from './staging/object-store.ts';
+import { type ObjectStore, openObjectStore } from './staging/object-store.ts';
 import { BusinessCalendar } from './time.ts';
 import { openWarehouse } from './warehouse/connect.ts';
 import { migrate } from './warehouse/migrate.ts';
@@ -64,7 +64,11 @@ export async function openApp(options: AppOptions = {}): Promise<App> {
   const env: NodeJS.ProcessEnv = { ...baseEnv };
   if (options.embeddedOnly) for (const v of CONNECTION_VARS) delete env[v];
   const home = resolve(options.home ?? env.RECON_HOME ?? '.recon');
-  const settings = loadSettings({ env, ...(options.cwd ? { cwd: options.cwd } : {}), overrides: options.settings ?? {} });
+  const settings = loadSettings({
+    env,
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+    overrides: options.settings ?? {},
+  });
   await mkdir(home, { recursive: true });
   const staging = openObjectStore(env.RECON_STAGING_URL, home);
   const embedded = options.embeddedSources ?? new EmbeddedSources(join(home, 'sources'));
@@ -108,7 +112,9 @@ export async function openApp(options: AppOptions = {}): Promise<App> {
       return sinks;
     },
     describe: {
-      warehouse: env.RECON_WAREHOUSE_URL ? warehouse.dialect.name : `embedded PGlite (${join(home, 'warehouse')})`,
+      warehouse: env.RECON_WAREHOUSE_URL
+        ? warehouse.dialect.name
+        : `embedded PGlite (${join(home, 'warehouse')})`,
       staging: staging.url,
       sources: anyEmbedded ? `embedded (${join(home, 'sources')})` : 'MySQL',
     },

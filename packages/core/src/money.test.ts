@@ -53,7 +53,9 @@ describe('DOLLARS normalization', () => {
   it('subtracts exactly', () => {
     fc.assert(
       fc.property(fc.bigInt({ min: 0n, max: MAX_CENTS }), fc.bigInt({ min: 0n, max: MAX_CENTS }), (a, b) => {
-        expect(subtractDollars(centsToDollars(a), centsToDollars(b))).toBe(new Decimal((a - b).toString()).div(100).toFixed(2));
+        expect(subtractDollars(centsToDollars(a), centsToDollars(b))).toBe(
+          new Decimal((a - b).toString()).div(100).toFixed(2),
+        );
       }),
     );
   });

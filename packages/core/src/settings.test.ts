@@ -47,7 +47,10 @@ describe('settings', () => {
 
   it('layers recon.config.json under RECON_* environment variables', () => {
     const cwd = dir();
-    writeFileSync(join(cwd, 'recon.config.json'), JSON.stringify({ l1AmountTolerance: 0.02, extractionLookbackDays: 5 }));
+    writeFileSync(
+      join(cwd, 'recon.config.json'),
+      JSON.stringify({ l1AmountTolerance: 0.02, extractionLookbackDays: 5 }),
+    );
     const s = loadSettings({ cwd, env: { RECON_EXTRACTION_LOOKBACK_DAYS: '7' } });
     expect(s.l1AmountTolerance).toBe('0.02');
     expect(s.extractionLookbackDays).toBe(7);
@@ -70,18 +73,26 @@ describe('settings', () => {
     );
     const cwd = dir();
     writeFileSync(join(cwd, 'recon.config.json'), JSON.stringify({ stripeFeeMaxx: 9 }));
-    expect(() => loadSettings({ cwd, env: {} })).toThrow(/unknown setting "stripeFeeMaxx" in recon.config.json/);
+    expect(() => loadSettings({ cwd, env: {} })).toThrow(
+      /unknown setting "stripeFeeMaxx" in recon.config.json/,
+    );
     writeFileSync(join(cwd, 'recon.config.json'), '{ not json');
     expect(() => loadSettings({ cwd, env: {} })).toThrow(SettingsError);
     expect(() =>
-      loadSettings({ cwd: dir(), env: { RECON_PAYMENT_DELAY_WARNING_HOURS: '30', RECON_PAYMENT_DELAY_CRITICAL_HOURS: '24' } }),
+      loadSettings({
+        cwd: dir(),
+        env: { RECON_PAYMENT_DELAY_WARNING_HOURS: '30', RECON_PAYMENT_DELAY_CRITICAL_HOURS: '24' },
+      }),
     ).toThrow(/paymentDelayCriticalHours.*at least paymentDelayWarningHours/);
   });
 
   it('ignores connection variables and secrets, which are not settings', () => {
     const s = loadSettings({
       cwd: dir(),
-      env: { RECON_WAREHOUSE_URL: 'postgres://x', RECON_WECOM_CRITICAL_WEBHOOK: 'https://example.invalid/hook' },
+      env: {
+        RECON_WAREHOUSE_URL: 'postgres://x',
+        RECON_WECOM_CRITICAL_WEBHOOK: 'https://example.invalid/hook',
+      },
     });
     expect(s.l1AmountTolerance).toBe('0.01');
   });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { BusinessCalendar, addDays, isValidDate, parseDateArg, parseInstantArg, parseSourceTimestamp } from './time.ts';
+import {
+  addDays,
+  BusinessCalendar,
+  isValidDate,
+  parseDateArg,
+  parseInstantArg,
+  parseSourceTimestamp,
+} from './time.ts';
 
 const ms = (s: string) => parseSourceTimestamp(s)!;
 

@@ -55,20 +55,32 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       await writeChunk(chunk, sinks);
       if (!chunk.lastOfDay) continue;
       const asOf = toIso(Date.parse(`${chunk.batchEnd.replace(' ', 'T')}Z`));
-      io.err(`\n▶ business date ${chunk.date}: sources written up to ${chunk.batchEnd} UTC; running the pipeline as of ${asOf}\n`);
+      io.err(
+        `\n▶ business date ${chunk.date}: sources written up to ${chunk.batchEnd} UTC; running the pipeline as of ${asOf}\n`,
+      );
       const progress = progressReporter();
-      const outcome = await runPipeline(app.runtime, { reconDate: chunk.date, asOf }, { onProgress: progress.onProgress });
+      const outcome = await runPipeline(
+        app.runtime,
+        { reconDate: chunk.date, asOf },
+        { onProgress: progress.onProgress },
+      );
       progress.stop();
       if (outcome.status !== 'SUCCEEDED') {
-        io.err(`error: run ${outcome.runId} failed in ${outcome.failedStep ?? 'an unknown step'}: ${outcome.error}: ${outcome.cause}\n`);
+        io.err(
+          `error: run ${outcome.runId} failed in ${outcome.failedStep ?? 'an unknown step'}: ${outcome.error}: ${outcome.cause}\n`,
+        );
         return 1;
       }
       summaries.push(outcome.summary);
       io.out(`${renderRunSummary(outcome.summary)}\n`);
     }
     const key = generator.answerKey();
-    const staged = await app.warehouse.query<{ n: string }>('SELECT COUNT(*) AS n FROM recon.stg_recon_orders');
-    const dead = await app.warehouse.query<{ n: string }>('SELECT COUNT(*) AS n FROM recon.dwd_recon_dead_letter');
+    const staged = await app.warehouse.query<{ n: string }>(
+      'SELECT COUNT(*) AS n FROM recon.stg_recon_orders',
+    );
+    const dead = await app.warehouse.query<{ n: string }>(
+      'SELECT COUNT(*) AS n FROM recon.dwd_recon_dead_letter',
+    );
     const plantedKinds = Object.entries(key.counts)
       .filter(([, n]) => n > 0)
       .map(([k, n]) => `${k} ${n}`)

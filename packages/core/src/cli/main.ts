@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { openApp } from '../app.ts';
-import { ConnectionConfigError, ReconError, SettingsError, UsageError, describeError } from '../errors.ts';
+import { ConnectionConfigError, describeError, ReconError, SettingsError, UsageError } from '../errors.ts';
 import { runPipeline } from '../pipeline/local-runner.ts';
 import { parseDateArg, parseInstantArg } from '../time.ts';
 import { runDemo } from './demo.ts';
@@ -53,7 +53,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command();
   program
     .name('recon')
-    .description('Revenue Reconciliation: proves every day that recorded revenue is the money actually collected.')
+    .description(
+      'Revenue Reconciliation: proves every day that recorded revenue is the money actually collected.',
+    )
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showSuggestionAfterError(true);
@@ -70,15 +72,33 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       const progress = progressReporter();
       try {
         if (!opts.json) io.err(`recon run ${opts.date} (as of ${asOf})\n`);
-        const outcome = await runPipeline(app.runtime, { reconDate: opts.date, asOf }, { onProgress: opts.json ? undefined : progress.onProgress });
+        const outcome = await runPipeline(
+          app.runtime,
+          { reconDate: opts.date, asOf },
+          { onProgress: opts.json ? undefined : progress.onProgress },
+        );
         progress.stop();
         if (outcome.status === 'SUCCEEDED') {
-          io.out(opts.json ? `${JSON.stringify(outcome.summary, null, 2)}\n` : `${renderRunSummary(outcome.summary)}\n`);
+          io.out(
+            opts.json
+              ? `${JSON.stringify(outcome.summary, null, 2)}\n`
+              : `${renderRunSummary(outcome.summary)}\n`,
+          );
           setExit(EXIT.OK);
         } else {
-          const doc = { runId: outcome.runId, reconDate: opts.date, asOf, status: 'FAILED', failedStep: outcome.failedStep, error: outcome.error, cause: outcome.cause };
+          const doc = {
+            runId: outcome.runId,
+            reconDate: opts.date,
+            asOf,
+            status: 'FAILED',
+            failedStep: outcome.failedStep,
+            error: outcome.error,
+            cause: outcome.cause,
+          };
           if (opts.json) io.out(`${JSON.stringify(doc, null, 2)}\n`);
-          io.err(`error: run ${outcome.runId} failed in ${outcome.failedStep ?? 'an unknown step'}: ${outcome.error}: ${outcome.cause}\n`);
+          io.err(
+            `error: run ${outcome.runId} failed in ${outcome.failedStep ?? 'an unknown step'}: ${outcome.error}: ${outcome.cause}\n`,
+          );
           setExit(EXIT.FAILURE);
         }
       } finally {
@@ -89,11 +109,27 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
   program
     .command('demo')
-    .description('Generate realistic synthetic sources with planted anomalies and run the pipeline day by day (embedded, needs nothing but Node).')
-    .addOption(new Option('--days <n>', 'number of business days').default(7).argParser(positiveInt('--days', 90)))
-    .addOption(new Option('--orders-per-day <n>', 'orders per day').default(2000).argParser(positiveInt('--orders-per-day', 2_000_000)))
-    .addOption(new Option('--seed <n>', 'random seed (same seed, same data)').default(42).argParser(positiveInt('--seed', 2_147_483_647)))
-    .option('--start <date>', 'first business date (default: the days ending yesterday)', dateOption('--start'))
+    .description(
+      'Generate realistic synthetic sources with planted anomalies and run the pipeline day by day (embedded, needs nothing but Node).',
+    )
+    .addOption(
+      new Option('--days <n>', 'number of business days').default(7).argParser(positiveInt('--days', 90)),
+    )
+    .addOption(
+      new Option('--orders-per-day <n>', 'orders per day')
+        .default(2000)
+        .argParser(positiveInt('--orders-per-day', 2_000_000)),
+    )
+    .addOption(
+      new Option('--seed <n>', 'random seed (same seed, same data)')
+        .default(42)
+        .argParser(positiveInt('--seed', 2_147_483_647)),
+    )
+    .option(
+      '--start <date>',
+      'first business date (default: the days ending yesterday)',
+      dateOption('--start'),
+    )
     .action(async (opts: { days: number; ordersPerDay: number; seed: number; start?: string }) => {
       const code = await runDemo({ ...opts, io });
       setExit(code);
@@ -111,7 +147,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         const result = await migrate(wh);
         if (opts.json) io.out(`${JSON.stringify(result, null, 2)}\n`);
         else {
-          io.out(`Applied ${result.applied.length} migration(s)${result.applied.length ? `: ${result.applied.join(', ')}` : ''}\n`);
+          io.out(
+            `Applied ${result.applied.length} migration(s)${result.applied.length ? `: ${result.applied.join(', ')}` : ''}\n`,
+          );
           io.out(`Already applied: ${result.skipped.length}\n`);
         }
         setExit(EXIT.OK);
@@ -137,10 +175,19 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     return code;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.OK;
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+      )
+        return EXIT.OK;
       return EXIT.USAGE;
     }
-    if (error instanceof UsageError || error instanceof SettingsError || error instanceof ConnectionConfigError) {
+    if (
+      error instanceof UsageError ||
+      error instanceof SettingsError ||
+      error instanceof ConnectionConfigError
+    ) {
       io.err(`error: ${error.message}\n`);
       return EXIT.USAGE;
     }

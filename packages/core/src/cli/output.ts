@@ -11,7 +11,17 @@ const fmt = (n: number) => n.toLocaleString('en-US');
 /** The per-table rows summary of one run. */
 export function renderRunSummary(s: RunSummary): string {
   const table = new Table({
-    head: ['table', 'staging table', 'extracted', 'standardized', 'soft-deleted', 'non-USD', 'dead-lettered', 'loaded', 'removed'],
+    head: [
+      'table',
+      'staging table',
+      'extracted',
+      'standardized',
+      'soft-deleted',
+      'non-USD',
+      'dead-lettered',
+      'loaded',
+      'removed',
+    ],
     colAligns: ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
     style: { head: [], border: [] },
   });
@@ -83,7 +93,11 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): {
         started.set(e.state, Date.now());
         if (e.state === 'ExtractPartitions' && tty) {
           bar = new cliProgress.SingleBar(
-            { format: '  extract + standardize [{bar}] {value}/{total} partitions', stream, hideCursor: true },
+            {
+              format: '  extract + standardize [{bar}] {value}/{total} partitions',
+              stream,
+              hideCursor: true,
+            },
             cliProgress.Presets.shades_classic,
           );
           bar.start(1, 0);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { SourceConnectionError, SourceQueryError } from '../errors.ts';
-import type { Runtime } from './runtime.ts';
 import { pipelineDefinition } from './definition.ts';
 import { localDefinition, runPipeline } from './local-runner.ts';
+import type { Runtime } from './runtime.ts';
 
 const partitions = [0, 1, 2].map((index) => ({
   source: 'salesorder',
@@ -16,7 +16,7 @@ const partitions = [0, 1, 2].map((index) => ({
 function fakeHandlers(extract: (input: { partition: { index: number } }) => Promise<unknown>) {
   const calls: Record<string, unknown[]> = {};
   const record = (name: string, fn: (input: never) => Promise<unknown>) => async (input: unknown) => {
-    (calls[name] ??= []).push(input);
+    calls[name] = [...(calls[name] ?? []), input];
     return fn(input as never);
   };
   const handlers = {
@@ -35,9 +35,13 @@ const input = { reconDate: '2026-11-20', asOf: '2026-11-21T06:00:00Z', runId: 't
 
 function sourceRetry() {
   const map = pipelineDefinition().States.ExtractPartitions as {
-    ItemProcessor: { States: { ExtractPartition: { Retry: { ErrorEquals: string[]; MaxAttempts: number }[] } } };
+    ItemProcessor: {
+      States: { ExtractPartition: { Retry: { ErrorEquals: string[]; MaxAttempts: number }[] } };
+    };
   };
-  return map.ItemProcessor.States.ExtractPartition.Retry.find((r) => r.ErrorEquals.includes('SourceConnectionError'))!;
+  return map.ItemProcessor.States.ExtractPartition.Retry.find((r) =>
+    r.ErrorEquals.includes('SourceConnectionError'),
+  )!;
 }
 
 describe('pipeline state machine (local execution of the ASL definition)', () => {
@@ -82,7 +86,10 @@ describe('pipeline state machine (local execution of the ASL definition)', () =>
     expect(calls.LoadStaging).toBeUndefined();
     expect(calls.AdvanceWatermarks).toBeUndefined();
     expect(calls.RecordFailure).toHaveLength(1);
-    expect(calls.RecordFailure![0]).toMatchObject({ failedStep: 'ExtractPartitions', error: { Error: 'SourceConnectionError' } });
+    expect(calls.RecordFailure![0]).toMatchObject({
+      failedStep: 'ExtractPartitions',
+      error: { Error: 'SourceConnectionError' },
+    });
   });
 
   it('does not retry errors the definition does not list', async () => {
@@ -98,7 +105,11 @@ describe('pipeline state machine (local execution of the ASL definition)', () =>
   });
 
   it('uses the definition’s 30/60/120 s backoff for source errors', () => {
-    const r = sourceRetry() as unknown as { IntervalSeconds: number; BackoffRate: number; MaxAttempts: number };
+    const r = sourceRetry() as unknown as {
+      IntervalSeconds: number;
+      BackoffRate: number;
+      MaxAttempts: number;
+    };
     expect([0, 1, 2].map((i) => r.IntervalSeconds * r.BackoffRate ** i)).toEqual([30, 60, 120]);
   });
 });

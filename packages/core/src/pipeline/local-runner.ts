@@ -14,10 +14,10 @@ import {
   extractPartition,
   loadStaging,
   planExtraction,
-  recordFailure,
-  recordRun,
   type RunInput,
   type RunSummary,
+  recordFailure,
+  recordRun,
 } from './tasks.ts';
 
 /** A task handler: JSON in, JSON out (as a Lambda function). */
@@ -92,7 +92,11 @@ export async function runPipeline(
   input: { reconDate: string; asOf: string; runId?: string },
   options: LocalRunOptions = {},
 ): Promise<PipelineOutcome> {
-  const runInput: RunInput = { runId: input.runId ?? newRunId(input.reconDate), reconDate: input.reconDate, asOf: input.asOf };
+  const runInput: RunInput = {
+    runId: input.runId ?? newRunId(input.reconDate),
+    reconDate: input.reconDate,
+    asOf: input.asOf,
+  };
   const machine = new StateMachine(localDefinition() as unknown as StateMachineDefinition, {
     validationOptions: { checkPaths: true, checkArn: true },
   });

@@ -2,18 +2,26 @@
  * The pipeline's task logic. Each function is the whole of one Task state; the Lambda handlers
  * and the local runner are thin shells over these.
  */
+
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { once } from 'node:events';
-import { PipelineError, describeError } from '../errors.ts';
+import { describeError, PipelineError } from '../errors.ts';
 import { SOURCE_TABLES, type SourceId, type SourceTableSpec, sourceTable } from '../sources/spec.ts';
 import type { Partition } from '../sources/types.ts';
 import { csvLineEncoder, quoteCsv } from '../staging/csv.ts';
-import { csvToParquet, type DuckColumn, duckIdent, duckType, readParquet, selectToCsv } from '../staging/duck.ts';
+import {
+  csvToParquet,
+  type DuckColumn,
+  duckIdent,
+  duckType,
+  readParquet,
+  selectToCsv,
+} from '../staging/duck.ts';
 import { Standardizer } from '../standardize/standardize.ts';
 import { addDays, formatTimestamp, isValidDate, parseSourceTimestamp } from '../time.ts';
-import { insertDeadLetters, loadStagingTable, type DeadLetterRow } from '../warehouse/load.ts';
+import { type DeadLetterRow, insertDeadLetters, loadStagingTable } from '../warehouse/load.ts';
 import type { Runtime } from './runtime.ts';
 
 export interface RunInput {
@@ -164,7 +172,9 @@ export async function extractPartition(
   const { partition } = input;
   const spec = sourceTable(partition.table);
   if (spec.source !== partition.source) {
-    throw new PipelineError(`partition names table ${partition.table} of source ${spec.source}, not ${partition.source}`);
+    throw new PipelineError(
+      `partition names table ${partition.table} of source ${spec.source}, not ${partition.source}`,
+    );
   }
   const standardizer = new Standardizer(spec, rt.calendar);
   const encode = csvLineEncoder(spec.staging.columns);
@@ -247,7 +257,13 @@ export async function extractPartition(
 }
 
 /** The DuckDB projection turning row files and tombstone files into the load CSV. */
-function loadSelect(spec: SourceTableSpec, hasRows: boolean, hasDeletes: boolean, rowFiles: string, delFiles: string) {
+function loadSelect(
+  spec: SourceTableSpec,
+  hasRows: boolean,
+  hasDeletes: boolean,
+  rowFiles: string,
+  delFiles: string,
+) {
   const cols = spec.staging.columns;
   const parts: string[] = [];
   if (hasRows) {
@@ -317,7 +333,10 @@ export async function loadStaging(
 export async function advanceWatermarks(
   rt: Runtime,
   input: RunInput & { windows: TableWindow[]; partitions: PartitionResult[] },
-): Promise<{ advanced: { source: string; table: string; to: string; moved: boolean }[]; finishedAt: string }> {
+): Promise<{
+  advanced: { source: string; table: string; to: string; moved: boolean }[];
+  finishedAt: string;
+}> {
   check(input);
   const advanced = [];
   for (const w of input.windows) {
@@ -393,9 +412,15 @@ export function summarize(
     'deleted',
     'staleSkipped',
   ] as const;
-  const totals = Object.fromEntries(keys.map((k) => [k, tables.reduce((n, t) => n + t[k], 0)])) as RunSummary['totals'];
+  const totals = Object.fromEntries(
+    keys.map((k) => [k, tables.reduce((n, t) => n + t[k], 0)]),
+  ) as RunSummary['totals'];
   const extractStart = input.extracted.map((p) => p.startedAt).sort()[0] ?? input.plan.finishedAt;
-  const extractEnd = input.extracted.map((p) => p.finishedAt).sort().at(-1) ?? input.plan.finishedAt;
+  const extractEnd =
+    input.extracted
+      .map((p) => p.finishedAt)
+      .sort()
+      .at(-1) ?? input.plan.finishedAt;
   return {
     runId: input.runId,
     reconDate: input.reconDate,

@@ -14,7 +14,9 @@ export function quoteCsv(value: string): string {
 }
 
 /** Build a line encoder for a column list (text kinds quoted, others raw). */
-export function csvLineEncoder(columns: readonly StagingColumn[]): (values: readonly StagingValue[]) => string {
+export function csvLineEncoder(
+  columns: readonly StagingColumn[],
+): (values: readonly StagingValue[]) => string {
   const quoted = columns.map((c) => c.kind === 'text');
   return (values) => {
     let line = '';

@@ -4,7 +4,7 @@
  * Redshift `COPY … FORMAT AS PARQUET`, and reads Parquet back exactly for the warehouse COPY.
  * One DuckDB instance per process, created lazily.
  */
-import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { StagingIOError } from '../errors.ts';
 import type { StagingColumn } from '../sources/spec.ts';
 
@@ -13,7 +13,7 @@ let connection: Promise<DuckDBConnection> | undefined;
 async function open(): Promise<DuckDBConnection> {
   const instance = await DuckDBInstance.create(':memory:', {
     threads: '2',
-    memory_limit: '256MB',
+    memory_limit: '128MB',
     preserve_insertion_order: 'true',
   });
   return instance.connect();
@@ -70,15 +70,21 @@ function quoteLiteral(s: string): string {
 }
 
 /** Convert a CSV (interchange format) to a Parquet file with the columns' exact types. */
-export async function csvToParquet(csvPath: string, parquetPath: string, columns: readonly DuckColumn[]): Promise<void> {
+export async function csvToParquet(
+  csvPath: string,
+  parquetPath: string,
+  columns: readonly DuckColumn[],
+): Promise<void> {
   const db = await duck();
   const select = columns.map((c) => ident(c.name)).join(', ');
   try {
     await db.run(
-      `COPY (SELECT ${select} FROM ${csvReader(csvPath, columns)}) TO ${literalPath(parquetPath)} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 122880)`,
+      `COPY (SELECT ${select} FROM ${csvReader(csvPath, columns)}) TO ${literalPath(parquetPath)} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 65536)`,
     );
   } catch (error) {
-    throw new StagingIOError(`could not write Parquet ${parquetPath}: ${(error as Error).message}`, { cause: error });
+    throw new StagingIOError(`could not write Parquet ${parquetPath}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 
@@ -101,7 +107,9 @@ export async function selectToCsv(selectSql: string, csvPath: string): Promise<n
     const n = reader.getRows()[0]?.[0];
     return typeof n === 'bigint' ? Number(n) : Number(n ?? 0);
   } catch (error) {
-    throw new StagingIOError(`could not read Parquet staging files: ${(error as Error).message}`, { cause: error });
+    throw new StagingIOError(`could not read Parquet staging files: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 

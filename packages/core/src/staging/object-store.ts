@@ -97,7 +97,8 @@ export function openObjectStore(url: string | undefined, home: string): ObjectSt
   if (!url) return new FileObjectStore(join(home, 'staging'));
   if (url.startsWith('file://')) {
     const dir = url.slice('file://'.length);
-    if (!dir) throw new ConnectionConfigError('RECON_STAGING_URL file:// needs a directory, e.g. file://./staging');
+    if (!dir)
+      throw new ConnectionConfigError('RECON_STAGING_URL file:// needs a directory, e.g. file://./staging');
     return new FileObjectStore(dir);
   }
   if (url.startsWith('s3://')) {
@@ -105,5 +106,7 @@ export function openObjectStore(url: string | undefined, home: string): ObjectSt
       'RECON_STAGING_URL s3:// is served by the AWS deployment (S3 object store); use file://<dir> locally',
     );
   }
-  throw new ConnectionConfigError(`RECON_STAGING_URL must be file://<dir> or s3://bucket/prefix, got "${url}"`);
+  throw new ConnectionConfigError(
+    `RECON_STAGING_URL must be file://<dir> or s3://bucket/prefix, got "${url}"`,
+  );
 }

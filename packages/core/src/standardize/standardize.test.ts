@@ -80,24 +80,48 @@ describe('standardization', () => {
       version: '2026-11-21 03:45:00',
       reason: 'SOFT_DELETED',
     });
-    expect(s.standardize(order({ currency_code: 'NZD' }))).toMatchObject({ kind: 'tombstone', reason: 'NON_USD' });
+    expect(s.standardize(order({ currency_code: 'NZD' }))).toMatchObject({
+      kind: 'tombstone',
+      reason: 'NON_USD',
+    });
   });
 
   it('dead-letters rows that cannot be standardized, with the reason', () => {
     const o = new Standardizer(sourceTable('t_order'), ny);
     const p = new Standardizer(sourceTable('t_order_pay'), ny);
-    expect(o.standardize(order({ id: null }))).toMatchObject({ kind: 'dead', reason: /null or empty primary key/ });
+    expect(o.standardize(order({ id: null }))).toMatchObject({
+      kind: 'dead',
+      reason: /null or empty primary key/,
+    });
     expect(o.standardize(order({ id: '' }))).toMatchObject({ kind: 'dead' });
-    expect(o.standardize(order({ pay_money: '12.345' }))).toMatchObject({ kind: 'dead', reason: /more than 2 decimal/ });
-    expect(o.standardize(order({ pay_money: '-1.00' }))).toMatchObject({ kind: 'dead', reason: /negative amount/ });
-    expect(o.standardize(order({ create_time: '0000-00-00 00:00:00' }))).toMatchObject({ kind: 'dead', reason: /create_time/ });
+    expect(o.standardize(order({ pay_money: '12.345' }))).toMatchObject({
+      kind: 'dead',
+      reason: /more than 2 decimal/,
+    });
+    expect(o.standardize(order({ pay_money: '-1.00' }))).toMatchObject({
+      kind: 'dead',
+      reason: /negative amount/,
+    });
+    expect(o.standardize(order({ create_time: '0000-00-00 00:00:00' }))).toMatchObject({
+      kind: 'dead',
+      reason: /create_time/,
+    });
     expect(o.standardize(order({ update_time: '0000-00-00 00:00:00' }))).toMatchObject({
       kind: 'dead',
       reason: /invalid update_time/,
     });
-    expect(o.standardize(order({ order_no: 'x'.repeat(65) }))).toMatchObject({ kind: 'dead', reason: /longer than 64/ });
-    expect(p.standardize(payment({ pay_money: '1000000000000' }))).toMatchObject({ kind: 'dead', reason: /DECIMAL/ });
-    expect(p.standardize(payment({ pay_money: '12.5' }))).toMatchObject({ kind: 'dead', reason: /not an integer/ });
+    expect(o.standardize(order({ order_no: 'x'.repeat(65) }))).toMatchObject({
+      kind: 'dead',
+      reason: /longer than 64/,
+    });
+    expect(p.standardize(payment({ pay_money: '1000000000000' }))).toMatchObject({
+      kind: 'dead',
+      reason: /DECIMAL/,
+    });
+    expect(p.standardize(payment({ pay_money: '12.5' }))).toMatchObject({
+      kind: 'dead',
+      reason: /not an integer/,
+    });
     expect(p.standardize(payment({ pay_money: '-100' }))).toMatchObject({ kind: 'dead', reason: /negative/ });
   });
 

@@ -6,8 +6,8 @@
  * Driven entirely by the declarative specs in `sources/spec.ts`.
  */
 import { centsToDollars, MoneyFormatError, normalizeDollars, subtractDollars } from '../money.ts';
-import type { RawRow, RawValue } from '../sources/types.ts';
 import type { Derivation, SourceTableSpec, StagingColumn } from '../sources/spec.ts';
+import type { RawRow, RawValue } from '../sources/types.ts';
 import { type BusinessCalendar, formatTimestamp, isValidDate, parseSourceTimestamp } from '../time.ts';
 
 /** A staging value: exact text, or null. */
@@ -62,10 +62,20 @@ export class Standardizer {
   standardize(raw: RawRow): StandardizeResult {
     const pkText = text(raw[this.pkIdx] ?? null)?.trim() ?? null;
     if (pkText === null || pkText === '') {
-      return { kind: 'dead', pk: null, version: null, reason: `null or empty primary key ${this.spec.primaryKey}` };
+      return {
+        kind: 'dead',
+        pk: null,
+        version: null,
+        reason: `null or empty primary key ${this.spec.primaryKey}`,
+      };
     }
     if (!ID_RE.test(pkText) || BigInt(pkText) > MAX_BIGINT) {
-      return { kind: 'dead', pk: pkText, version: null, reason: `primary key ${this.spec.primaryKey} is not a BIGINT` };
+      return {
+        kind: 'dead',
+        pk: pkText,
+        version: null,
+        reason: `primary key ${this.spec.primaryKey} is not a BIGINT`,
+      };
     }
     const wmRaw = text(raw[this.wmIdx] ?? null);
     const wmMs = wmRaw === null ? null : parseSourceTimestamp(wmRaw);
@@ -83,7 +93,9 @@ export class Standardizer {
       return { kind: 'tombstone', pk: pkText, version, reason: 'SOFT_DELETED' };
     }
     if (this.curIdx >= 0) {
-      const cur = text(raw[this.curIdx] ?? null)?.trim().toUpperCase();
+      const cur = text(raw[this.curIdx] ?? null)
+        ?.trim()
+        .toUpperCase();
       if (cur !== 'USD') return { kind: 'tombstone', pk: pkText, version, reason: 'NON_USD' };
     }
     try {
@@ -156,7 +168,8 @@ export class Standardizer {
         }
         return t;
       case 'int':
-        if (!INT_RE.test(t) || Math.abs(Number(t)) > 2_147_483_647) throw new RowError(`${source} "${t}" is not an INTEGER`);
+        if (!INT_RE.test(t) || Math.abs(Number(t)) > 2_147_483_647)
+          throw new RowError(`${source} "${t}" is not an INTEGER`);
         return String(Number(t));
       case 'rate':
         if (!RATE_RE.test(t)) throw new RowError(`${source} "${t}" is not a DECIMAL(8,6)`);
@@ -179,7 +192,8 @@ export class Standardizer {
         const value = typeof v === 'string' ? v : t;
         // Redshift VARCHAR(n) counts bytes, not characters.
         const max = Number(/\((\d+)\)/.exec(col.sqlType)?.[1] ?? '65535');
-        if (Buffer.byteLength(value, 'utf8') > max) throw new RowError(`${source} is longer than ${max} bytes`);
+        if (Buffer.byteLength(value, 'utf8') > max)
+          throw new RowError(`${source} is longer than ${max} bytes`);
         if (value.includes('\u0000')) throw new RowError(`${source} contains a NUL character`);
         return value;
       }

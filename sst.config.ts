@@ -1,0 +1,20 @@
+import type { SSTConfig } from 'sst';
+import { Storage } from './stacks/Storage.ts';
+
+/** Region used when neither `--region` nor the stage configuration names one. */
+const DEFAULT_REGION = 'us-east-1';
+
+/**
+ * SST v2 app definition for Revenue Reconciliation. Only chains stacks; each stack holds its own wiring.
+ */
+export default {
+  config(input) {
+    return {
+      name: 'revenue-reconciliation',
+      region: input.region ?? DEFAULT_REGION,
+    };
+  },
+  stacks(app) {
+    app.stack(Storage);
+  },
+} satisfies SSTConfig;
