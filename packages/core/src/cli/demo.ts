@@ -58,7 +58,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       io.err(
         `\n▶ business date ${chunk.date}: sources written up to ${chunk.batchEnd} UTC; running the pipeline as of ${asOf}\n`,
       );
-      const progress = progressReporter();
+      const progress = progressReporter(io.err, io.terminal);
       const outcome = await runPipeline(
         app.runtime,
         { reconDate: chunk.date, asOf },

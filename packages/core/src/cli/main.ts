@@ -6,6 +6,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { openApp } from '../app.ts';
 import { ConnectionConfigError, describeError, ReconError, SettingsError, UsageError } from '../errors.ts';
 import { runPipeline } from '../pipeline/local-runner.ts';
+import { runRequestProblem } from '../pipeline/tasks.ts';
 import { parseDateArg, parseInstantArg } from '../time.ts';
 import { runDemo } from './demo.ts';
 import { progressReporter, renderRunSummary } from './output.ts';
@@ -16,12 +17,15 @@ export interface Io {
   out: (text: string) => void;
   err: (text: string) => void;
   env: NodeJS.ProcessEnv;
+  /** The terminal progress bars draw on, when stderr is one. */
+  terminal?: NodeJS.WriteStream;
 }
 
 const defaultIo: Io = {
   out: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t),
   env: process.env,
+  terminal: process.stderr,
 };
 
 function dateOption(name: string) {
@@ -69,9 +73,19 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(async (opts: { date: string; asOf?: string; json?: boolean }) => {
       const asOf = opts.asOf ? parseInstantArg(opts.asOf, '--as-of').toISOString() : nowIso();
       const app = await openApp({ env: io.env });
-      const progress = progressReporter();
+      const problem = runRequestProblem(opts.date, Date.parse(asOf), app.runtime.calendar);
+      if (problem) {
+        await app.close();
+        throw new UsageError(problem);
+      }
+      const progress = progressReporter(io.err, io.terminal);
       try {
-        if (!opts.json) io.err(`recon run ${opts.date} (as of ${asOf})\n`);
+        if (!opts.json) {
+          io.err(`recon run ${opts.date} (as of ${asOf})\n`);
+          io.err(
+            `  sources: ${app.describe.sources} · warehouse: ${app.describe.warehouse} · staging: ${app.describe.staging}\n`,
+          );
+        }
         const outcome = await runPipeline(
           app.runtime,
           { reconDate: opts.date, asOf },

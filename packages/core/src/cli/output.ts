@@ -73,17 +73,20 @@ const STATE_LABELS: Record<string, string> = {
  * A progress reporter: a bar for the partitions when stderr is a terminal, plain lines otherwise.
  * Returns the callback and a function to stop any bar.
  */
-export function progressReporter(stream: NodeJS.WriteStream = process.stderr): {
+export function progressReporter(
+  write: (text: string) => void,
+  terminal?: NodeJS.WriteStream,
+): {
   onProgress: (e: PipelineProgress) => void;
   stop: () => void;
 } {
-  const tty = Boolean(stream.isTTY);
+  const tty = Boolean(terminal?.isTTY);
   let bar: cliProgress.SingleBar | undefined;
   const started = new Map<string, number>();
   const line = (text: string) => {
     if (bar) bar.stop();
     bar = undefined;
-    stream.write(`${text}\n`);
+    write(`${text}\n`);
   };
   return {
     onProgress(e) {
@@ -95,7 +98,7 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): {
           bar = new cliProgress.SingleBar(
             {
               format: '  extract + standardize [{bar}] {value}/{total} partitions',
-              stream,
+              stream: terminal,
               hideCursor: true,
             },
             cliProgress.Presets.shades_classic,
@@ -113,7 +116,7 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): {
           bar.setTotal(e.total ?? 1);
           bar.update(e.done ?? 0);
         } else if (e.done === e.total || (e.done ?? 0) % 10 === 0) {
-          stream.write(`    ${e.done}/${e.total} partitions\n`);
+          write(`    ${e.done}/${e.total} partitions\n`);
         }
       } else if (e.type === 'state-retried') {
         line(`  ↻ ${label}: retry ${e.attempt ?? ''}`);

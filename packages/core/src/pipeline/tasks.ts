@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describeError, PipelineError } from '../errors.ts';
+import { PipelineError } from '../errors.ts';
 import { SOURCE_TABLES, type SourceId, type SourceTableSpec, sourceTable } from '../sources/spec.ts';
 import type { Partition } from '../sources/types.ts';
 import { csvLineEncoder, quoteCsv } from '../staging/csv.ts';
@@ -20,8 +20,15 @@ import {
   selectToCsv,
 } from '../staging/duck.ts';
 import { Standardizer } from '../standardize/standardize.ts';
-import { addDays, formatTimestamp, isValidDate, parseSourceTimestamp } from '../time.ts';
+import {
+  addDays,
+  type BusinessCalendar,
+  formatTimestamp,
+  isValidDate,
+  parseSourceTimestamp,
+} from '../time.ts';
 import { type DeadLetterRow, insertDeadLetters, loadStagingTable } from '../warehouse/load.ts';
+import { modelSteps } from '../warehouse/model.ts';
 import type { Runtime } from './runtime.ts';
 
 export interface RunInput {
@@ -94,6 +101,30 @@ function check(input: RunInput): { asOfMs: number } {
 
 const now = () => new Date().toISOString();
 
+/** How far in the future an as-of may be (clock skew between machines). */
+export const AS_OF_MAX_SKEW_MS = 5 * 60_000;
+
+/**
+ * Why a run request is refused, or null when it is fine: the as-of may not be in the future (a
+ * watermark moved past "now" would skip rows written until then), and the business date may not
+ * be after the as-of's business date.
+ */
+export function runRequestProblem(
+  reconDate: string,
+  asOfMs: number,
+  calendar: BusinessCalendar,
+  nowMs: number = Date.now(),
+): string | null {
+  if (asOfMs > nowMs + AS_OF_MAX_SKEW_MS) {
+    return `as-of ${new Date(asOfMs).toISOString()} is in the future; nothing after now can have been read`;
+  }
+  const asOfDate = calendar.dateOf(asOfMs);
+  if (reconDate > asOfDate) {
+    return `business date ${reconDate} has not started by the as-of instant (its business date is ${asOfDate})`;
+  }
+  return null;
+}
+
 /**
  * Plan the extraction: for each table, the window [watermark − overlap, as-of) — or, on the
  * first run, [start of (D − extractionLookbackDays), as-of) — split into slices of
@@ -103,6 +134,8 @@ export async function planExtraction(rt: Runtime, input: RunInput): Promise<Plan
   const startedAt = now();
   const { asOfMs } = check(input);
   const { settings, calendar } = rt;
+  const problem = runRequestProblem(input.reconDate, asOfMs, calendar);
+  if (problem) throw new PipelineError(problem);
   const marks = await rt.watermarks.getAll();
   const overlapMs = settings.extractionOverlapMinutes * 60_000;
   const sliceMs = settings.extractionSliceHours * 3_600_000;
@@ -439,12 +472,7 @@ export function summarize(
   };
 }
 
-const INSERT_RUN = `INSERT INTO recon.dwd_recon_anomaly_metrics
-  (pipeline_run_id, recon_date, pipeline_start_time, pipeline_end_time, as_of, status, failed_step, error_message,
-   rows_extracted, rows_loaded, rows_dead_lettered, phase_durations)
-VALUES (:runId, CAST(:reconDate AS DATE), CAST(:startedAt AS TIMESTAMP), CAST(:finishedAt AS TIMESTAMP),
-   CAST(:asOf AS TIMESTAMP), :status, :failedStep, :errorMessage, :rowsExtracted, :rowsLoaded, :rowsDeadLettered,
-   :phaseDurations)`;
+const RECORD_RUN_MODEL = 'runs/record_run.sql';
 
 /** ISO instant → warehouse TIMESTAMP text (UTC). */
 function ts(iso: string): string {
@@ -459,10 +487,9 @@ export async function recordRun(
   check(input);
   const summary = summarize(input, now());
   await rt.warehouse.transaction(async (tx) => {
-    await tx.execute('DELETE FROM recon.dwd_recon_anomaly_metrics WHERE pipeline_run_id = :runId', {
-      runId: input.runId,
-    });
-    await tx.execute(INSERT_RUN, {
+    const sql = modelSteps(RECORD_RUN_MODEL);
+    await tx.execute(sql('delete_run'), { runId: input.runId });
+    await tx.execute(sql('insert_run'), {
       runId: input.runId,
       reconDate: input.reconDate,
       startedAt: ts(summary.startedAt),
@@ -488,10 +515,9 @@ export async function recordFailure(
   const finishedAt = now();
   const error = `${input.error.Error}: ${input.error.Cause ?? ''}`.slice(0, 2000);
   await rt.warehouse.transaction(async (tx) => {
-    await tx.execute('DELETE FROM recon.dwd_recon_anomaly_metrics WHERE pipeline_run_id = :runId', {
-      runId: input.runId,
-    });
-    await tx.execute(INSERT_RUN, {
+    const sql = modelSteps(RECORD_RUN_MODEL);
+    await tx.execute(sql('delete_run'), { runId: input.runId });
+    await tx.execute(sql('insert_run'), {
       runId: input.runId,
       reconDate: input.reconDate,
       startedAt: ts(input.startedAt),
@@ -508,5 +534,3 @@ export async function recordFailure(
   });
   return { status: 'FAILED', failedStep: input.failedStep, error };
 }
-
-export { describeError };

@@ -3,9 +3,9 @@
  * dead letters. Both run inside the caller's transaction, so a load and the watermark advance
  * that follows it can commit together.
  */
-import { namedSteps, registerModel, renderIdentifiers, type SqlStep, sqlFile } from '@recon/sql';
-import { WarehouseError } from '../errors.ts';
+import { registerModel } from '@recon/sql';
 import type { SourceTableSpec } from '../sources/spec.ts';
+import { modelSteps } from './model.ts';
 import type { SqlExecutor, WarehouseTx } from './types.ts';
 import { dateToUtcText } from './values.ts';
 
@@ -27,22 +27,6 @@ export interface LoadResult {
   deleted: number;
   /** Incoming keys (latest version per key) skipped because the stored version is newer. */
   staleSkipped: number;
-}
-
-function stepsOf(model: string, vars: Record<string, string | readonly string[]>): Map<string, string> {
-  const steps = new Map<string, string>();
-  for (const step of namedSteps(renderIdentifiers(sqlFile(model), vars)) as SqlStep[]) {
-    registerModel(step.sql, model);
-    steps.set(step.name, step.sql);
-  }
-  return steps;
-}
-
-function step(steps: Map<string, string>, name: string, model: string): string {
-  const sql = steps.get(name);
-  if (sql === undefined)
-    throw new WarehouseError(`model ${model} has no step ${name}`, { context: { model } });
-  return sql;
 }
 
 async function count(tx: SqlExecutor, sql: string): Promise<number> {
@@ -74,8 +58,7 @@ export async function loadStagingTable(
     version: staging.versionColumn,
     columns,
   };
-  const steps = stepsOf(MERGE_STAGING_MODEL, vars);
-  const s = (name: string): string => step(steps, name, MERGE_STAGING_MODEL);
+  const s = modelSteps(MERGE_STAGING_MODEL, vars);
   await tx.execute(s('create_incoming'));
   const incoming = await tx.copyCsvFile(vars.incoming, [...columns, DELETED_COLUMN], csvPath);
   await tx.execute(s('create_latest'));
@@ -147,8 +130,7 @@ export async function insertDeadLetters(
   const insertTime = dateToUtcText((options.now ?? (() => new Date()))());
   const batchSize = Math.max(1, Math.min(options.batchSize ?? 500, 5000));
   const incoming = 'tmp_dwd_recon_dead_letter_incoming';
-  const steps = stepsOf(INSERT_DEAD_LETTERS_MODEL, { incoming });
-  const s = (name: string): string => step(steps, name, INSERT_DEAD_LETTERS_MODEL);
+  const s = modelSteps(INSERT_DEAD_LETTERS_MODEL, { incoming });
   await tx.execute(s('create_incoming'));
   const width = DEAD_LETTER_COLUMNS.length;
   for (let start = 0; start < rows.length; start += batchSize) {

@@ -5,8 +5,8 @@
  * In AWS the store is a DynamoDB table (coming with the deployment work); locally and in tests
  * it is `recon.etl_watermarks`.
  */
-import { namedSteps, registerModel, sqlFile } from '@recon/sql';
 import { WarehouseError } from '../errors.ts';
+import { modelSteps } from './model.ts';
 import type { SqlExecutor } from './types.ts';
 import { dateToUtcText } from './values.ts';
 
@@ -56,20 +56,9 @@ interface WatermarkRow {
 /** The watermark model. */
 export const WATERMARKS_MODEL = 'staging/etl_watermarks.sql';
 
-let steps: Map<string, string> | undefined;
-
 /** One named step of the watermark model. */
 function sql(name: 'get_all' | 'get_one' | 'advance_existing' | 'insert_first'): string {
-  if (steps === undefined) {
-    steps = new Map();
-    for (const step of namedSteps(sqlFile(WATERMARKS_MODEL))) {
-      registerModel(step.sql, WATERMARKS_MODEL);
-      steps.set(step.name, step.sql);
-    }
-  }
-  const text = steps.get(name);
-  if (text === undefined) throw new WarehouseError(`model ${WATERMARKS_MODEL} has no step ${name}`);
-  return text;
+  return modelSteps(WATERMARKS_MODEL)(name);
 }
 
 const TIMESTAMP_TEXT = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?$/;

@@ -1,0 +1,160 @@
+/**
+ * The `recon` command line: exit codes, one-line errors, JSON documents, and the installed bin.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { EXIT, type Io, main } from '../packages/core/src/cli/main.ts';
+
+const exec = promisify(execFile);
+
+function io(env: NodeJS.ProcessEnv = {}): Io & { stdout: () => string; stderr: () => string } {
+  let out = '';
+  let err = '';
+  return {
+    out: (t) => {
+      out += t;
+    },
+    err: (t) => {
+      err += t;
+    },
+    env,
+    stdout: () => out,
+    stderr: () => err,
+  };
+}
+
+const home = () => mkdtempSync(join(tmpdir(), 'recon-cli-'));
+
+describe('recon CLI usage errors (exit code 2, one line naming the problem)', () => {
+  const cases: [string, string[], RegExp][] = [
+    ['a missing --date', ['run'], /required option '--date <date>' not specified/],
+    ['an impossible date', ['run', '--date', '2026-02-30'], /invalid --date "2026-02-30"/],
+    ['a date with SQL in it', ['run', '--date', "2026-01-01' OR 1=1 --"], /invalid --date/],
+    ['an unknown option', ['run', '--date', '2026-11-20', '--bogus'], /unknown option '--bogus'/],
+    [
+      'an as-of without a zone',
+      ['run', '--date', '2026-11-20', '--as-of', '2026-11-21 06:00'],
+      /invalid --as-of/,
+    ],
+    ['an unknown command', ['frobnicate'], /unknown command 'frobnicate'/],
+    ['a non-numeric --days', ['demo', '--days', 'many'], /--days must be a whole number/],
+  ];
+  for (const [what, argv, message] of cases) {
+    it(`refuses ${what}`, async () => {
+      const x = io({ RECON_HOME: home() });
+      expect(await main(argv, x)).toBe(EXIT.USAGE);
+      expect(x.stderr()).toMatch(message);
+      expect(x.stderr().trim().split('\n')).toHaveLength(1);
+      expect(x.stdout()).toBe('');
+    });
+  }
+
+  it('refuses an as-of in the future and a business date after the as-of', async () => {
+    const x = io({ RECON_HOME: home() });
+    expect(await main(['run', '--date', '2026-11-20', '--as-of', '2099-01-01T00:00:00Z'], x)).toBe(
+      EXIT.USAGE,
+    );
+    expect(x.stderr()).toMatch(/as-of 2099-01-01T00:00:00.000Z is in the future/);
+    const y = io({ RECON_HOME: home() });
+    expect(await main(['run', '--date', '2026-11-21', '--as-of', '2026-11-21T03:00:00Z'], y)).toBe(
+      EXIT.USAGE,
+    );
+    expect(y.stderr()).toMatch(
+      /business date 2026-11-21 has not started by the as-of instant \(its business date is 2026-11-20\)/,
+    );
+  });
+
+  it('names a bad setting and where it came from', async () => {
+    const x = io({ RECON_HOME: home(), RECON_L1_AMOUNT_TOLERANCE: 'abc' });
+    expect(await main(['run', '--date', '2026-11-20'], x)).toBe(EXIT.USAGE);
+    expect(x.stderr()).toMatch(
+      /invalid setting l1AmountTolerance \(from environment variable RECON_L1_AMOUNT_TOLERANCE\)/,
+    );
+  });
+
+  it('names a malformed connection URL without echoing its password', async () => {
+    const x = io({ RECON_HOME: home(), RECON_SALESORDER_URL: 'mysql://u:hunter2@' });
+    expect(await main(['run', '--date', '2026-11-20'], x)).toBe(EXIT.USAGE);
+    expect(x.stderr()).toMatch(/RECON_SALESORDER_URL/);
+    expect(x.stderr()).not.toMatch(/hunter2/);
+  });
+});
+
+describe('recon commands', () => {
+  it('migrate is idempotent and says what it applied', async () => {
+    const env = { RECON_HOME: home() };
+    const a = io(env);
+    expect(await main(['migrate', '--json'], a)).toBe(EXIT.OK);
+    const first = JSON.parse(a.stdout()) as { applied: string[]; skipped: string[] };
+    expect(first.applied.length).toBeGreaterThanOrEqual(6);
+    const b = io(env);
+    expect(await main(['migrate', '--json'], b)).toBe(EXIT.OK);
+    expect(JSON.parse(b.stdout())).toEqual({ applied: [], skipped: first.applied });
+  });
+
+  it('demo then run --json: per-phase progress, per-table summary and a stable JSON document', async () => {
+    const env = { RECON_HOME: home() };
+    const d = io(env);
+    expect(
+      await main(
+        ['demo', '--days', '2', '--orders-per-day', '60', '--start', '2026-11-09', '--seed', '3'],
+        d,
+      ),
+    ).toBe(EXIT.OK);
+    expect(d.stderr()).toMatch(/▸ extract \+ standardize/);
+    expect(d.stderr()).toMatch(/✓ load staging/);
+    expect(d.stdout()).toMatch(/salesorder\.t_order\s+│ stg_recon_orders/);
+    expect(d.stdout()).toMatch(/Demo complete: 2 run\(s\)/);
+    // Continue on the demo's embedded state with a plain run.
+    const r = io({ RECON_HOME: join(env.RECON_HOME, 'demo') });
+    expect(await main(['run', '--date', '2026-11-10', '--as-of', '2026-11-12T00:00:00Z', '--json'], r)).toBe(
+      EXIT.OK,
+    );
+    const doc = JSON.parse(r.stdout()) as Record<string, unknown> & { tables: Record<string, unknown>[] };
+    expect(Object.keys(doc)).toEqual([
+      'runId',
+      'reconDate',
+      'asOf',
+      'status',
+      'startedAt',
+      'finishedAt',
+      'durationSeconds',
+      'phases',
+      'tables',
+      'totals',
+    ]);
+    expect(doc.status).toBe('SUCCEEDED');
+    expect(doc.reconDate).toBe('2026-11-10');
+    expect(doc.tables).toHaveLength(9);
+    expect(Object.keys(doc.tables[0]!)).toEqual([
+      'source',
+      'table',
+      'stagingTable',
+      'partitions',
+      'extracted',
+      'standardized',
+      'softDeleted',
+      'nonUsd',
+      'deadLettered',
+      'loaded',
+      'deleted',
+      'staleSkipped',
+    ]);
+  });
+
+  it('is installed as a bin that works from the repository root', async () => {
+    const bin = join(process.cwd(), 'packages/core/bin/recon.mjs');
+    const help = await exec(process.execPath, [bin, '--help']);
+    expect(help.stdout).toMatch(/Usage: recon/);
+    expect(help.stdout).toMatch(/demo/);
+    const bad = await exec(process.execPath, [bin, 'run', '--date', 'yesterday']).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect((bad as { code: number }).code).toBe(2);
+    expect((bad as { stderr: string }).stderr).toMatch(/invalid --date "yesterday"/);
+  });
+});
