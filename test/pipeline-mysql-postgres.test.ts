@@ -5,9 +5,12 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Decimal } from 'decimal.js';
+import fc from 'fast-check';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, openApp } from '../packages/core/src/app.ts';
+import { MAX_CENTS } from '../packages/core/src/money.ts';
 import { runPipeline } from '../packages/core/src/pipeline/local-runner.ts';
 import type { RunSummary } from '../packages/core/src/pipeline/tasks.ts';
 import { SOURCE_IDS, type SourceTableSpec, sourceTable } from '../packages/core/src/sources/spec.ts';
@@ -256,5 +259,61 @@ describe('pipeline on MariaDB sources and a PostgreSQL warehouse', () => {
       "SELECT table_name, last_extracted_at FROM recon.etl_watermarks WHERE table_name = 't_order'",
     );
     expect(marks).toEqual([{ table_name: 't_order', last_extracted_at: '2026-11-04 06:00:00' }]);
+  });
+
+  it('converts every CENTS value that fits DECIMAL(12,2) exactly, source to warehouse', async () => {
+    const values = [
+      0n,
+      1n,
+      99n,
+      100n,
+      MAX_CENTS,
+      MAX_CENTS - 1n,
+      ...fc.sample(fc.bigInt({ min: 0n, max: MAX_CENTS }), { numRuns: 600, seed: 20261122 }),
+    ];
+    const rows = values.map((cents, i) =>
+      row(P, {
+        id: String(1_000_000 + i),
+        order_id: String(5_000_000 + i),
+        trade_no: `FC${i}`,
+        pay_money: cents.toString(),
+        pay_status: 1,
+        create_time: '2026-11-04 15:00:00',
+        update_time: '2026-11-04 15:00:00',
+      }),
+    );
+    // One cent more than DECIMAL(12,2) holds: dead-lettered, never truncated.
+    rows.push(
+      row(P, {
+        id: '999999',
+        order_id: '1',
+        trade_no: 'FC-OVER',
+        pay_money: (MAX_CENTS + 1n).toString(),
+        pay_status: 1,
+        create_time: '2026-11-04 15:00:00',
+        update_time: '2026-11-04 15:00:00',
+      }),
+    );
+    await app.sinks().salesorder.insert(P, rows);
+    const outcome = await runPipeline(app.runtime, { reconDate: '2026-11-04', asOf: '2026-11-05T06:00:00Z' });
+    expect(outcome.status).toBe('SUCCEEDED');
+    const staged = await app.warehouse.query<{ order_pay_id: string; pay_amount_usd: string }>(
+      'SELECT order_pay_id, pay_amount_usd FROM recon.stg_recon_payments WHERE order_pay_id >= 1000000 ORDER BY order_pay_id',
+    );
+    const dead = await app.warehouse.query(
+      "SELECT source_pk, reason FROM recon.dwd_recon_dead_letter WHERE table_name = 't_order_pay' AND source_pk <> '3'",
+    );
+    expect(dead).toEqual([
+      { source_pk: '999999', reason: 'cents value 1000000000000 does not fit DECIMAL(12,2)' },
+    ]);
+    expect(staged).toHaveLength(values.length);
+    staged.forEach((r, i) => {
+      expect(r.pay_amount_usd).toBe(new Decimal(values[i]!.toString()).div(100).toFixed(2));
+    });
+    const sum = await app.warehouse.query<{ total: string }>(
+      'SELECT SUM(pay_amount_usd) AS total FROM recon.stg_recon_payments WHERE order_pay_id >= 1000000',
+    );
+    const expected = values.reduce((a, b) => a + b, 0n);
+    expect(sum[0]!.total).toBe(new Decimal(expected.toString()).div(100).toFixed(2));
   });
 });
