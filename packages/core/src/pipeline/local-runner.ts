@@ -25,9 +25,12 @@ export type TaskHandler = (input: never) => Promise<unknown>;
 
 /** The task functions bound to a runtime, keyed by state name. */
 export function localHandlers(rt: Runtime): Record<TaskStateName, (input: unknown) => Promise<unknown>> {
-  // biome-ignore lint/suspicious/noExplicitAny: task inputs are shaped by the definition's Parameters.
-  const bind = (fn: (rt: Runtime, input: any) => Promise<unknown>) => async (input: unknown) =>
-    JSON.parse(JSON.stringify(await fn(rt, input)));
+  // Task inputs are shaped by the definition's Parameters; outputs round-trip through JSON like
+  // a Lambda payload.
+  const bind =
+    <I>(fn: (rt: Runtime, input: I) => Promise<unknown>) =>
+    async (input: unknown) =>
+      JSON.parse(JSON.stringify(await fn(rt, input as I)));
   return {
     PlanExtraction: bind(planExtraction),
     ExtractPartition: bind(extractPartition),
