@@ -42,6 +42,11 @@ describe('recon CLI usage errors (exit code 2, one line naming the problem)', ()
     ],
     ['an unknown command', ['frobnicate'], /unknown command 'frobnicate'/],
     ['a non-numeric --days', ['demo', '--days', 'many'], /--days must be a whole number/],
+    [
+      'a demo ending in the future',
+      ['demo', '--start', '2099-01-01'],
+      /last day 2099-01-07 is not complete yet/,
+    ],
   ];
   for (const [what, argv, message] of cases) {
     it(`refuses ${what}`, async () => {

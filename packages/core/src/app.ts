@@ -131,7 +131,8 @@ export async function openApp(options: AppOptions = {}): Promise<App> {
       if (sinks) await attempt(() => closeAll(sinks!));
       if (!options.embeddedSources) await attempt(() => embedded.close());
       await attempt(() => warehouse.close());
-      await attempt(() => rm(tmpDir, { recursive: true, force: true }));
+      // Partition tasks still in flight when an execution fails may be finishing their temp files.
+      await attempt(() => rm(tmpDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }));
       if (errors.length) throw errors[0];
     },
   };

@@ -2,7 +2,7 @@
 -- Creates: recon.dwd_recon_anomaly_metrics, the record of pipeline runs (SPEC §8; seed Appendix A
 -- #14) read by recon.v_recon_pipeline_runs and the operational dashboard.
 -- Grain: one row per pipeline run (pipeline_run_id). pipeline_end_time is NULL while a run is in
--- progress; match rates and totals are NULL when the run stopped before computing them.
+-- progress; row counts, match rates and totals are NULL when the run stopped before computing them.
 -- phase_durations is JSON text ({"extract": 12.3, …} seconds per phase).
 
 CREATE TABLE IF NOT EXISTS recon.dwd_recon_anomaly_metrics (
@@ -14,9 +14,9 @@ CREATE TABLE IF NOT EXISTS recon.dwd_recon_anomaly_metrics (
     status                   VARCHAR(16)   NOT NULL,
     failed_step              VARCHAR(128),
     error_message            VARCHAR(2048),
-    rows_extracted           BIGINT        NOT NULL,
-    rows_loaded              BIGINT        NOT NULL,
-    rows_dead_lettered       BIGINT        NOT NULL,
+    rows_extracted           BIGINT,
+    rows_loaded              BIGINT,
+    rows_dead_lettered       BIGINT,
     l1_match_rate            DECIMAL(7,4),
     l2_match_rate            DECIMAL(7,4),
     l3_match_rate            DECIMAL(7,4),

@@ -11,7 +11,9 @@ import type { RunSummary } from '../pipeline/tasks.ts';
 import { SOURCE_IDS } from '../sources/spec.ts';
 import { generate } from '../synthetic/generator.ts';
 import { writeChunk } from '../synthetic/sinks.ts';
-import { addDays, toIso } from '../time.ts';
+import { UsageError } from '../errors.ts';
+import { loadSettings } from '../settings.ts';
+import { addDays, BusinessCalendar, toIso } from '../time.ts';
 import type { Io } from './main.ts';
 import { progressReporter, renderRunSummary } from './output.ts';
 
@@ -23,10 +25,18 @@ export interface DemoOptions {
   io: Io;
 }
 
-/** Yesterday's date in the business time zone's calendar (UTC approximation is enough here). */
-function defaultStart(days: number): string {
-  const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
-  return addDays(yesterday, -(days - 1));
+/**
+ * The latest business date whose arrival window has closed: a day's data is complete at 06:00
+ * local the next morning (the generator's batch end, when the scheduled run reads it).
+ */
+function lastCompleteDate(calendar: BusinessCalendar, nowMs: number): string {
+  let date = calendar.dateOf(nowMs);
+  while (batchEnd(calendar, date) > nowMs) date = addDays(date, -1);
+  return date;
+}
+
+function batchEnd(calendar: BusinessCalendar, date: string): number {
+  return calendar.startOf(addDays(date, 1)) + 6 * 3_600_000;
 }
 
 /** Run the demo; resolves to the exit code. */
@@ -34,7 +44,16 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   const { io } = opts;
   const home = resolve(opts.io.env.RECON_HOME ?? '.recon', 'demo');
   await rm(home, { recursive: true, force: true });
-  const startDate = opts.start ?? defaultStart(opts.days);
+  const settings = loadSettings({ env: io.env });
+  const calendar = new BusinessCalendar(settings.businessTimeZone);
+  const last = lastCompleteDate(calendar, Date.now());
+  const startDate = opts.start ?? addDays(last, -(opts.days - 1));
+  const endDate = addDays(startDate, opts.days - 1);
+  if (endDate > last) {
+    throw new UsageError(
+      `the demo's last day ${endDate} is not complete yet (its data closes at 06:00 the next morning); use --start ${addDays(last, -(opts.days - 1))} or earlier`,
+    );
+  }
   io.err(
     `recon demo: ${opts.days} day(s) from ${startDate}, ~${opts.ordersPerDay.toLocaleString('en-US')} orders/day, seed ${opts.seed}\n` +
       `  everything embedded under ${home}\n`,

@@ -103,7 +103,21 @@ export async function runPipeline(
   const machine = new StateMachine(localDefinition() as unknown as StateMachineDefinition, {
     validationOptions: { checkPaths: true, checkArn: true },
   });
-  const handlers = { ...localHandlers(rt), ...options.handlers };
+  // Track every task in flight: when one Map iteration fails the execution ends at once, but
+  // sibling iterations keep running; the run is over only when they have settled.
+  const inFlight = new Set<Promise<unknown>>();
+  const track =
+    (fn: (input: unknown) => Promise<unknown>) =>
+    (input: unknown): Promise<unknown> => {
+      const p = fn(input);
+      inFlight.add(p);
+      const forget = () => inFlight.delete(p);
+      p.then(forget, forget);
+      return p;
+    };
+  const handlers = Object.fromEntries(
+    Object.entries({ ...localHandlers(rt), ...options.handlers }).map(([state, fn]) => [state, track(fn)]),
+  );
   const retryIntervalOverrides =
     options.retryIntervalMs === undefined
       ? undefined
@@ -151,6 +165,7 @@ export async function runPipeline(
     return { status: 'SUCCEEDED', runId: runInput.runId, summary: output.record, output };
   } catch (error) {
     await watch.catch(() => undefined);
+    await Promise.allSettled([...inFlight]);
     // The runner wraps the Fail state's error (name = Error, message = Cause) in an ExecutionError.
     const outer = error as Error & { cause?: unknown };
     if (!outer || typeof outer !== 'object') throw new PipelineError(`pipeline failed: ${String(error)}`);
