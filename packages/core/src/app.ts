@@ -8,6 +8,7 @@ import type { Runtime } from './pipeline/runtime.ts';
 import { loadSettings, type SettingKey, type Settings } from './settings.ts';
 import { closeAll, openSourceReaders, openSourceSinks } from './sources/connections.ts';
 import { EmbeddedSources } from './sources/embedded.ts';
+import { DEFAULT_BATCH_SIZE } from './sources/read-request.ts';
 import type { SourceId } from './sources/spec.ts';
 import type { SourceReader, SourceSink } from './sources/types.ts';
 import { type ObjectStore, openObjectStore } from './staging/object-store.ts';
@@ -97,7 +98,7 @@ export async function openApp(options: AppOptions = {}): Promise<App> {
     staging,
     reader: (source) => readersFor()[source],
     tmpDir,
-    batchSize: options.batchSize ?? 10_000,
+    batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
   };
   const anyEmbedded = CONNECTION_VARS.slice(0, 4).some((v) => !env[v]);
   return {

@@ -8,17 +8,15 @@
 import { PGlite, type PGliteInterface } from '@electric-sql/pglite';
 import { SourceQueryError } from '../errors.ts';
 import { indexName, qualifiedTable, quoteIdent, sourceTableDdl } from './ddl.ts';
+import { checkReadRequest, checkSpec } from './read-request.ts';
 import { SOURCE_IDS, type SourceId, type SourceTableSpec, tablesOf } from './spec.ts';
 import type { RawRow, RawValue, SourceReader, SourceSink } from './types.ts';
 
-/** Default rows per page/batch. */
-const DEFAULT_BATCH_SIZE = 10_000;
 /** Rows per INSERT statement (PostgreSQL allows 65,535 parameters per statement). */
 const INSERT_CHUNK_ROWS = 1000;
 /** Rows per COPY of an insert (bounds the size of the text blob). */
 const COPY_CHUNK_ROWS = 50_000;
 const MAX_PARAMS = 65_535;
-const WINDOW_BOUND_RE = /^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2}(\.\d{1,6})?)?$/;
 
 /**
  * The one PGlite database holding all four embedded sources. Pass an existing PGlite instance (it
@@ -76,14 +74,6 @@ export class EmbeddedSources {
 
 function dbOf(db: EmbeddedSources | PGliteInterface): Promise<PGliteInterface> {
   return db instanceof EmbeddedSources ? db.db() : Promise.resolve(db);
-}
-
-function checkSpec(source: SourceId, spec: SourceTableSpec): void {
-  if (spec.source !== source) {
-    throw new SourceQueryError(`table ${spec.table} belongs to source ${spec.source}, not ${source}`, {
-      context: { source, table: spec.table },
-    });
-  }
 }
 
 function queryError(error: unknown, source: SourceId, operation: string, table?: string): SourceQueryError {
@@ -202,21 +192,7 @@ export class EmbeddedSourceReader implements SourceReader {
     window: { from: string; to: string },
     options: { batchSize?: number } = {},
   ): AsyncIterable<RawRow[]> {
-    checkSpec(this.source, spec);
-    const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-    if (!Number.isInteger(batchSize) || batchSize <= 0) {
-      throw new SourceQueryError(`batchSize must be a positive integer, got ${batchSize}`);
-    }
-    for (const bound of [window.from, window.to]) {
-      if (!WINDOW_BOUND_RE.test(bound)) {
-        throw new SourceQueryError(
-          `invalid window bound "${bound}" for ${spec.table}; expected 'YYYY-MM-DD HH:MM:SS'`,
-          {
-            context: { source: this.source, table: spec.table },
-          },
-        );
-      }
-    }
+    const batchSize = checkReadRequest(this.source, spec, window, options);
     const wmIndex = spec.columns.findIndex((c) => c.name === spec.watermark);
     const pkIndex = spec.columns.findIndex((c) => c.name === spec.primaryKey);
     if (wmIndex < 0 || pkIndex < 0)

@@ -7,6 +7,7 @@
 import mysql, { type Pool, type PoolConnection, type PoolOptions } from 'mysql2';
 import type { Pool as PromisePool } from 'mysql2/promise';
 import { ConnectionConfigError, SourceConnectionError, SourceQueryError } from '../errors.ts';
+import { checkReadRequest, checkSpec } from './read-request.ts';
 import { qualifiedTable, quoteIdent, sourceTableDdl } from './ddl.ts';
 import { type SourceId, type SourceTableSpec, tablesOf } from './spec.ts';
 import type { RawRow, RawValue, SourceReader, SourceSink } from './types.ts';
@@ -20,15 +21,12 @@ export interface MysqlConnectionConfig {
   database: string;
 }
 
-/** Default rows per yielded batch. */
-export const DEFAULT_BATCH_SIZE = 10_000;
 /** Rows per INSERT statement written by the sink. */
 export const INSERT_CHUNK_ROWS = 1000;
 /** MySQL's limit on placeholders per prepared statement. */
 const MAX_PLACEHOLDERS = 65_535;
 
 const DATABASE_NAME_RE = /^[A-Za-z0-9_$]{1,64}$/;
-const WINDOW_BOUND_RE = /^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2}(\.\d{1,6})?)?$/;
 
 /** mysql2 error codes of transient connection failures (retried by the pipeline). */
 const CONNECTION_ERROR_CODES = new Set([
@@ -187,14 +185,6 @@ function endPool(pool: Pool): Promise<void> {
   return new Promise((resolve) => pool.end(() => resolve()));
 }
 
-function checkSpec(source: SourceId, spec: SourceTableSpec): void {
-  if (spec.source !== source) {
-    throw new SourceQueryError(`table ${spec.table} belongs to source ${spec.source}, not ${source}`, {
-      context: { source, table: spec.table },
-    });
-  }
-}
-
 /** SELECT of the spec's columns (by name) over a half-open watermark window. */
 export function mysqlSelectSql(spec: SourceTableSpec): string {
   const columns = spec.columns.map((c) => quoteIdent(c.name, 'mysql')).join(', ');
@@ -228,21 +218,7 @@ export class MysqlSourceReader implements SourceReader {
     window: { from: string; to: string },
     options: { batchSize?: number } = {},
   ): AsyncIterable<RawRow[]> {
-    checkSpec(this.source, spec);
-    const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-    if (!Number.isInteger(batchSize) || batchSize <= 0) {
-      throw new SourceQueryError(`batchSize must be a positive integer, got ${batchSize}`);
-    }
-    for (const bound of [window.from, window.to]) {
-      if (!WINDOW_BOUND_RE.test(bound)) {
-        throw new SourceQueryError(
-          `invalid window bound "${bound}" for ${spec.table}; expected 'YYYY-MM-DD HH:MM:SS'`,
-          {
-            context: { source: this.source, table: spec.table },
-          },
-        );
-      }
-    }
+    const batchSize = checkReadRequest(this.source, spec, window, options);
     const context = {
       source: this.source,
       table: spec.table,
