@@ -73,6 +73,14 @@ describe('recon CLI usage errors (exit code 2, one line naming the problem)', ()
     );
   });
 
+  it('explains what to do when no source is configured and the embedded sources are empty', async () => {
+    const x = io({ RECON_HOME: home() });
+    expect(await main(['run', '--date', '2026-11-20', '--as-of', '2026-11-21T11:00:00Z'], x)).toBe(
+      EXIT.USAGE,
+    );
+    expect(x.stderr()).toMatch(/no source connection is set for RECON_SALESORDER_URL, .* run `recon demo`/);
+  });
+
   it('names a bad setting and where it came from', async () => {
     const x = io({ RECON_HOME: home(), RECON_L1_AMOUNT_TOLERANCE: 'abc' });
     expect(await main(['run', '--date', '2026-11-20'], x)).toBe(EXIT.USAGE);

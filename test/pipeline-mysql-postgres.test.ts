@@ -244,13 +244,39 @@ describe('pipeline on MariaDB sources and a PostgreSQL warehouse', () => {
     await conn.execute(
       "INSERT INTO t_order_pay (id, order_id, trade_no, pay_money, pay_status, create_time, update_time) VALUES (4, 9007199254740995, 'T4', 1, 1, '2026-11-01 03:59:59', '2026-11-03 13:00:00')",
     );
+    // A newer version that cannot be standardized removes the older one, as a fresh extraction would.
+    await conn.execute(
+      "UPDATE t_order SET pay_money = -3.00, update_time = '2026-11-03 14:00:00' WHERE id = 3",
+    );
     await conn.end();
+    const pay = await mysql.createConnection(urls.salespayment!);
+    // Append-only t_channel_fee: a soft delete does not move create_time, the watermark column.
+    await pay.execute(
+      "INSERT INTO t_channel_fee (id, trade_no, fee_amount, fee_rate, channel_type, create_time, is_del) VALUES (1, 'T1', 290, 0.029000, 1, '2026-11-01 05:31:00', 0)",
+    );
+    await pay.end();
+    const mid = await runPipeline(app.runtime, { reconDate: '2026-11-02', asOf: '2026-11-03T11:00:00Z' });
+    expect(mid.status).toBe('SUCCEEDED');
+    expect(await app.warehouse.query('SELECT fee_id, fee_amount_usd FROM recon.stg_recon_fees')).toEqual([
+      { fee_id: '1', fee_amount_usd: '2.90' },
+    ]);
+    const pay2 = await mysql.createConnection(urls.salespayment!);
+    await pay2.execute('UPDATE t_channel_fee SET is_del = 1 WHERE id = 1');
+    await pay2.end();
     const outcome = await runPipeline(app.runtime, { reconDate: '2026-11-03', asOf: '2026-11-04T06:00:00Z' });
     expect(outcome.status).toBe('SUCCEEDED');
     const ids = await app.warehouse.query<{ order_id: string }>(
       'SELECT order_id FROM recon.stg_recon_orders ORDER BY order_id',
     );
-    expect(ids.map((r) => r.order_id)).toEqual(['3', '9007199254740995']);
+    expect(ids.map((r) => r.order_id)).toEqual(['9007199254740995']);
+    expect(await app.warehouse.query('SELECT fee_id FROM recon.stg_recon_fees')).toEqual([]);
+    const dead = await app.warehouse.query<{ source_pk: string; reason: string }>(
+      "SELECT source_pk, reason FROM recon.dwd_recon_dead_letter WHERE table_name = 't_order' ORDER BY source_pk",
+    );
+    expect(dead).toEqual([
+      { source_pk: '3', reason: 'negative amount -3.00 in pay_amount_usd' },
+      { source_pk: '6', reason: expect.stringMatching(/create_time/) },
+    ]);
     const late = await app.warehouse.query(
       'SELECT order_pay_id, pay_amount_usd, biz_date FROM recon.stg_recon_payments WHERE order_pay_id = 4',
     );

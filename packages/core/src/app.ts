@@ -3,13 +3,14 @@
  * and the pipeline runtime — from the environment variables of SPEC §11.
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { UsageError } from './errors.ts';
 import { join, resolve } from 'node:path';
 import type { Runtime } from './pipeline/runtime.ts';
 import { loadSettings, type SettingKey, type Settings } from './settings.ts';
-import { closeAll, openSourceReaders, openSourceSinks } from './sources/connections.ts';
+import { closeAll, openSourceReaders, openSourceSinks, SOURCE_URL_ENV } from './sources/connections.ts';
 import { EmbeddedSources } from './sources/embedded.ts';
 import { DEFAULT_BATCH_SIZE } from './sources/read-request.ts';
-import type { SourceId } from './sources/spec.ts';
+import { SOURCE_IDS, SOURCE_TABLES, type SourceId } from './sources/spec.ts';
 import type { SourceReader, SourceSink } from './sources/types.ts';
 import { type ObjectStore, openObjectStore } from './staging/object-store.ts';
 import { BusinessCalendar } from './time.ts';
@@ -45,19 +46,17 @@ export interface App {
   readonly embedded: EmbeddedSources;
   /** Sinks for the sources (the synthetic generator writes through them). */
   sinks(): Record<SourceId, SourceSink>;
+  /**
+   * Fail clearly when a source without a URL falls back to embedded sources that hold no tables
+   * (a fresh home: nothing to reconcile until `recon demo` runs or the URLs are set).
+   */
+  checkSources(): Promise<void>;
   /** Where each connection points, without credentials (for messages). */
   readonly describe: { warehouse: string; staging: string; sources: string };
   close(): Promise<void>;
 }
 
-const CONNECTION_VARS = [
-  'RECON_SALESORDER_URL',
-  'RECON_SALESPAYMENT_URL',
-  'RECON_IFIACCOUNTING_URL',
-  'RECON_IUNIFIEDRECONCILE_URL',
-  'RECON_WAREHOUSE_URL',
-  'RECON_STAGING_URL',
-];
+const CONNECTION_VARS = [...Object.values(SOURCE_URL_ENV), 'RECON_WAREHOUSE_URL', 'RECON_STAGING_URL'];
 
 /** Open settings, warehouse (applying pending migrations), staging, sources and the runtime. */
 export async function openApp(options: AppOptions = {}): Promise<App> {
@@ -100,7 +99,7 @@ export async function openApp(options: AppOptions = {}): Promise<App> {
     tmpDir,
     batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
   };
-  const anyEmbedded = CONNECTION_VARS.slice(0, 4).some((v) => !env[v]);
+  const anyEmbedded = Object.values(SOURCE_URL_ENV).some((v) => !env[v]);
   return {
     home,
     settings,
@@ -111,6 +110,23 @@ export async function openApp(options: AppOptions = {}): Promise<App> {
     sinks() {
       sinks ??= openSourceSinks({ env, embedded });
       return sinks;
+    },
+    async checkSources() {
+      const missing = SOURCE_IDS.filter((s) => !env[SOURCE_URL_ENV[s]]);
+      if (missing.length === 0) return;
+      const db = await embedded.db();
+      const found = await db.query<{ table_schema: string; table_name: string }>(
+        'SELECT table_schema, table_name FROM information_schema.tables',
+      );
+      const have = new Set(found.rows.map((r) => `${r.table_schema}.${r.table_name}`));
+      const absent = SOURCE_TABLES.filter(
+        (t) => missing.includes(t.source) && !have.has(`${t.source}.${t.table}`),
+      );
+      if (absent.length > 0) {
+        throw new UsageError(
+          `no source connection is set for ${missing.map((s) => SOURCE_URL_ENV[s]).join(', ')} and the embedded sources under ${join(home, 'sources')} have no ${absent[0]!.source}.${absent[0]!.table} table; set the URLs (mysql://user:pass@host:port/db) or run \`recon demo\` and use its RECON_HOME`,
+        );
+      }
     },
     describe: {
       warehouse: env.RECON_WAREHOUSE_URL

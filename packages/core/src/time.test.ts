@@ -44,6 +44,15 @@ describe('business date', () => {
     expect(new Date(ny.startOf('2026-07-01')).toISOString()).toBe('2026-07-01T04:00:00.000Z');
   });
 
+  it('refuses a business date a zone skipped entirely instead of looping', () => {
+    expect(() => new BusinessCalendar('Pacific/Apia').startOf('2011-12-30')).toThrow(
+      /does not exist in Pacific\/Apia/,
+    );
+    expect(new Date(new BusinessCalendar('Pacific/Apia').startOf('2011-12-31')).toISOString()).toBe(
+      '2011-12-30T10:00:00.000Z',
+    );
+  });
+
   it('with UTC reproduces the seed design exactly', () => {
     const utc = new BusinessCalendar('UTC');
     expect(utc.dateOf(ms('2026-11-21 03:30:00'))).toBe('2026-11-21');

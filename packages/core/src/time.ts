@@ -148,8 +148,15 @@ export class BusinessCalendar {
     let guess = midnightUtc - this.offsetAt(midnightUtc);
     guess = midnightUtc - this.offsetAt(guess);
     // If local midnight does not exist (DST gap at midnight), the day starts at the first instant after.
-    while (this.dateOf(guess - 1) === date) guess -= 900_000;
-    while (this.dateOf(guess) !== date) guess += 900_000;
+    for (let i = 0; this.dateOf(guess - 1) === date; i++) {
+      if (i > 200) throw new RangeError(`cannot find the start of ${date} in ${this.timeZone}`);
+      guess -= 900_000;
+    }
+    for (let i = 0; this.dateOf(guess) !== date; i++) {
+      // A zone can skip a whole calendar day (Pacific/Apia, 2011-12-30).
+      if (i > 200) throw new RangeError(`business date ${date} does not exist in ${this.timeZone}`);
+      guess += 900_000;
+    }
     return guess;
   }
 

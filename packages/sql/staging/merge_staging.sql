@@ -11,6 +11,9 @@
 --   {{latest}}: one row per incoming primary key — its latest version; on a version tie a
 --     tombstone wins (the deletion is the later event within the same second).
 --   {{target}}: one row per primary key.
+--   recon.stg_recon_tombstones: one row per (table, key) deleted, with the deletion's version.
+-- Last writer wins by version, whatever order runs load in: an incoming version older than a
+-- stored row or a stored deletion is skipped; a deletion wins a version tie.
 -- On Redshift the incoming table is filled by COPY from S3 instead of COPY FROM STDIN; the SQL
 -- is otherwise the same (CREATE TEMP TABLE … AS, DELETE … USING, INSERT … SELECT).
 
@@ -40,11 +43,24 @@ FROM (
 WHERE version_rank = 1;
 
 -- step: count_stale
--- Incoming keys whose stored version is newer: left as they are.
+-- Incoming keys whose stored version — a row or a deletion — is newer: left as they are.
 SELECT COUNT(*) AS n
 FROM {{latest}} l
-JOIN {{target}} t ON t.{{pk}} = l.{{pk}}
-WHERE t.{{version}} > l.{{version}};
+WHERE EXISTS (SELECT 1 FROM {{target}} t WHERE t.{{pk}} = l.{{pk}} AND t.{{version}} > l.{{version}})
+   OR EXISTS (
+       SELECT 1 FROM recon.stg_recon_tombstones d
+       WHERE d.table_name = :tableName
+         AND d.pk = l.{{pk}}
+         AND (d.version > l.{{version}} OR (d.version = l.{{version}} AND NOT l._deleted))
+   );
+
+-- step: drop_superseded
+-- Incoming live versions that a stored deletion supersedes (older, or tied: deletion wins).
+DELETE FROM {{latest}}
+USING recon.stg_recon_tombstones d
+WHERE d.table_name = :tableName
+  AND d.pk = {{latest}}.{{pk}}
+  AND (d.version > {{latest}}.{{version}} OR (d.version = {{latest}}.{{version}} AND NOT {{latest}}._deleted));
 
 -- step: count_deleted
 -- Stored rows a tombstone removes.
@@ -68,6 +84,26 @@ FROM {{latest}} l
 WHERE NOT l._deleted
   AND NOT EXISTS (
       SELECT 1 FROM {{target}} t WHERE t.{{pk}} = l.{{pk}}
+  );
+
+-- step: forget_tombstones
+-- Deletions this load supersedes (a newer or equal incoming version of the key).
+DELETE FROM recon.stg_recon_tombstones
+USING {{latest}} l
+WHERE recon.stg_recon_tombstones.table_name = :tableName
+  AND recon.stg_recon_tombstones.pk = l.{{pk}}
+  AND recon.stg_recon_tombstones.version <= l.{{version}}
+  AND NOT EXISTS (SELECT 1 FROM {{target}} t WHERE t.{{pk}} = l.{{pk}} AND t.{{version}} > l.{{version}});
+
+-- step: record_tombstones
+INSERT INTO recon.stg_recon_tombstones (table_name, pk, version)
+SELECT CAST(:tableName AS VARCHAR(64)), l.{{pk}}, l.{{version}}
+FROM {{latest}} l
+WHERE l._deleted
+  AND NOT EXISTS (SELECT 1 FROM {{target}} t WHERE t.{{pk}} = l.{{pk}} AND t.{{version}} > l.{{version}})
+  AND NOT EXISTS (
+      SELECT 1 FROM recon.stg_recon_tombstones d
+      WHERE d.table_name = :tableName AND d.pk = l.{{pk}}
   );
 
 -- step: drop_latest

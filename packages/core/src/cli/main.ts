@@ -73,10 +73,13 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(async (opts: { date: string; asOf?: string; json?: boolean }) => {
       const asOf = opts.asOf ? parseInstantArg(opts.asOf, '--as-of').toISOString() : nowIso();
       const app = await openApp({ env: io.env });
-      const problem = runRequestProblem(opts.date, Date.parse(asOf), app.runtime.calendar);
-      if (problem) {
+      try {
+        const problem = runRequestProblem(opts.date, Date.parse(asOf), app.runtime.calendar);
+        if (problem) throw new UsageError(problem);
+        await app.checkSources();
+      } catch (error) {
         await app.close();
-        throw new UsageError(problem);
+        throw error;
       }
       const progress = progressReporter(io.err, io.terminal);
       try {

@@ -148,6 +148,8 @@ export function pipelineDefinition(): { Comment: string; StartAt: string; States
       },
       ResultPath: '$.failure',
       Retry: [WAREHOUSE_RETRY],
+      // If even recording fails, still fail with the original error (kept at $.error).
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.recordFailureError', Next: 'PipelineFailed' }],
       Next: 'PipelineFailed',
     }),
     PipelineFailed: {

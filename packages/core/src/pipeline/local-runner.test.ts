@@ -92,6 +92,21 @@ describe('pipeline state machine (local execution of the ASL definition)', () =>
     });
   });
 
+  it('still fails with the original error when recording the failure fails too', async () => {
+    const { handlers } = fakeHandlers(async () => {
+      throw new SourceConnectionError('connect ECONNREFUSED');
+    });
+    handlers.RecordFailure = async () => {
+      throw new Error('warehouse unavailable');
+    };
+    const outcome = await runPipeline(rt, input, { handlers, retryIntervalMs: 0 });
+    expect(outcome).toMatchObject({
+      status: 'FAILED',
+      error: 'SourceConnectionError',
+      failedStep: 'ExtractPartitions',
+    });
+  });
+
   it('does not retry errors the definition does not list', async () => {
     let n = 0;
     const { handlers, calls } = fakeHandlers(async () => {

@@ -146,7 +146,17 @@ export async function planExtraction(rt: Runtime, input: RunInput): Promise<Plan
   for (const spec of SOURCE_TABLES) {
     const mark = marks.find((m) => m.source === spec.source && m.table === spec.table);
     const markMs = mark ? parseSourceTimestamp(mark.lastExtractedAt) : null;
-    const from = markMs === null ? initialFrom : markMs - overlapMs;
+    // Append-only tables are watermarked on create_time, which a soft delete (or a row written
+    // long after its create_time) does not move: re-read the whole look-back window for them.
+    const from =
+      markMs === null
+        ? initialFrom
+        : spec.appendOnly
+          ? Math.min(markMs - overlapMs, initialFrom)
+          : markMs - overlapMs;
+    // A run whose as-of is not past the watermark has nothing new to read: what it could read
+    // was already read at a later instant, and reading it again would only bring older versions.
+    const stale = markMs !== null && to <= markMs;
     windows.push({
       source: spec.source,
       table: spec.table,
@@ -154,7 +164,7 @@ export async function planExtraction(rt: Runtime, input: RunInput): Promise<Plan
       to: formatTimestamp(to),
       initial: markMs === null,
     });
-    for (let start = from; start < to; start += sliceMs) {
+    for (let start = from; !stale && start < to; start += sliceMs) {
       partitions.push({
         source: spec.source,
         table: spec.table,
@@ -214,6 +224,7 @@ export async function extractPartition(
   const dir = await mkdtemp(join(rt.tmpDir, `x-${spec.table}-`));
   const keys = stagingKeys(spec, input, partition.index);
   const counts = { rowsRead: 0, rowsStaged: 0, softDeleted: 0, nonUsd: 0, deadLettered: 0 };
+  let tombstones = 0;
   try {
     const rowsCsv = createWriteStream(join(dir, 'rows.csv'));
     const delCsv = createWriteStream(join(dir, 'deletes.csv'));
@@ -231,11 +242,18 @@ export async function extractPartition(
             counts.rowsStaged++;
             rows += encode(r.values);
           } else if (r.kind === 'tombstone') {
+            tombstones++;
             if (r.reason === 'SOFT_DELETED') counts.softDeleted++;
             else counts.nonUsd++;
             dels += `${r.pk},${r.version},${quoteCsv(r.reason)}\n`;
           } else {
             counts.deadLettered++;
+            // A row whose newest version cannot be standardized must not leave an older version
+            // standing in staging: it is removed exactly as a fresh extraction would leave it.
+            if (r.pk !== null && r.version !== null && /^\d{1,19}$/.test(r.pk)) {
+              tombstones++;
+              dels += `${r.pk},${r.version},${quoteCsv('DEAD_LETTERED')}\n`;
+            }
             const record: DeadLetterRow = {
               runId: input.runId,
               reconDate: input.reconDate,
@@ -263,7 +281,7 @@ export async function extractPartition(
     } finally {
       await Promise.all([finish(rowsCsv), finish(delCsv), finish(dlJson)]);
     }
-    const deletes = counts.softDeleted + counts.nonUsd;
+    const deletes = tombstones;
     if (counts.rowsStaged > 0) {
       await csvToParquet(join(dir, 'rows.csv'), join(dir, 'rows.parquet'), spec.staging.columns);
       await rt.staging.putFile(keys.data, join(dir, 'rows.parquet'));

@@ -149,4 +149,25 @@ describe('standardization', () => {
     expect(x.order_id_str).toBe('not-a-number');
     expect(x.biz_date).toBe('2026-07-03');
   });
+
+  it('dead-letters a computed net amount that does not fit DECIMAL(12,2)', () => {
+    const spec = sourceTable('t_finance_receipt');
+    const base: Record<string, RawRow[number]> = {
+      id: '2',
+      receipt_amount: '9999999999.99',
+      difference_amount: '-0.01',
+      receipt_status: 1,
+      shop_id: '3',
+      create_time: '2026-07-04 03:59:59',
+      update_time: '2026-07-04 03:59:59',
+      is_del: 0,
+    };
+    expect(
+      new Standardizer(spec, ny).standardize(spec.columns.map((c) => base[c.name] ?? null)),
+    ).toMatchObject({
+      kind: 'dead',
+      pk: '2',
+      reason: /does not fit DECIMAL\(12,2\)/,
+    });
+  });
 });

@@ -131,7 +131,11 @@ export class Standardizer {
       case 'difference': {
         const a = this.get(raw, d.minuend);
         const b = this.get(raw, d.subtrahend);
-        value = a === null || b === null ? null : subtractDollars(normalizeDollars(a), normalizeDollars(b));
+        // The result must fit DECIMAL(12,2) too (e.g. 9999999999.99 − (−0.01) does not).
+        value =
+          a === null || b === null
+            ? null
+            : normalizeDollars(subtractDollars(normalizeDollars(a), normalizeDollars(b)));
         break;
       }
       case 'text':

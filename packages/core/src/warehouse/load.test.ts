@@ -72,6 +72,7 @@ describe.each(engineCases())('staging load on $name', (engine) => {
     await wh.execute('DELETE FROM recon.stg_recon_payments');
     await wh.execute('DELETE FROM recon.stg_recon_orders');
     await wh.execute('DELETE FROM recon.dwd_recon_dead_letter');
+    await wh.execute('DELETE FROM recon.stg_recon_tombstones');
   });
 
   const snapshot = () =>
@@ -156,6 +157,41 @@ describe.each(engineCases())('staging load on $name', (engine) => {
       staleSkipped: 1,
     });
     expect((await snapshot()).map((r) => r['order_pay_id'])).toEqual(['8']);
+  });
+
+  it('never lets a version extracted before a deletion come back, whatever order the loads commit in', async () => {
+    // Run B (later) saw the deletion and loaded first; run A (earlier extraction) loads after.
+    await load(await csv(line(payment(20, '2024-03-01 10:00:00'))));
+    expect(await load(await csv(tombstone(20, '2024-03-01 13:30:00')))).toMatchObject({ deleted: 1 });
+    expect(await load(await csv(line(payment(20, '2024-03-01 12:00:00', '12.00'))))).toEqual({
+      incoming: 1,
+      upserted: 0,
+      deleted: 0,
+      staleSkipped: 1,
+    });
+    expect(await snapshot()).toEqual([]);
+    // A deletion of a key never loaded is remembered too.
+    await load(await csv(tombstone(21, '2024-03-01 13:30:00')));
+    await load(await csv(line(payment(21, '2024-03-01 13:30:00'))));
+    expect(await snapshot()).toEqual([]);
+    const stored = await wh.query(
+      'SELECT table_name, pk, version FROM recon.stg_recon_tombstones ORDER BY pk',
+    );
+    expect(stored).toEqual([
+      { table_name: 'stg_recon_payments', pk: '20', version: '2024-03-01 13:30:00' },
+      { table_name: 'stg_recon_payments', pk: '21', version: '2024-03-01 13:30:00' },
+    ]);
+  });
+
+  it('restores a deleted key when a newer version arrives, and forgets the deletion', async () => {
+    await load(await csv(tombstone(22, '2024-03-01 10:00:00')));
+    await load(await csv(line(payment(22, '2024-03-01 11:00:00', '3.00'))));
+    expect((await snapshot()).map((r) => [r['order_pay_id'], r['pay_amount_usd']])).toEqual([['22', '3.00']]);
+    expect(await wh.query('SELECT pk FROM recon.stg_recon_tombstones')).toEqual([]);
+    // An older deletion arriving late leaves the newer row and records nothing.
+    await load(await csv(tombstone(22, '2024-03-01 10:30:00')));
+    expect((await snapshot()).map((r) => r['order_pay_id'])).toEqual(['22']);
+    expect(await wh.query('SELECT pk FROM recon.stg_recon_tombstones')).toEqual([]);
   });
 
   it('replaces a stored row with an incoming row of the same version (late same-second update)', async () => {

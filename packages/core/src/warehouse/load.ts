@@ -29,8 +29,8 @@ export interface LoadResult {
   staleSkipped: number;
 }
 
-async function count(tx: SqlExecutor, sql: string): Promise<number> {
-  const rows = await tx.query<{ n: string | number }>(sql);
+async function count(tx: SqlExecutor, sql: string, params?: Record<string, unknown>): Promise<number> {
+  const rows = await tx.query<{ n: string | number }>(sql, params);
   return Number(rows[0]?.n ?? 0);
 }
 
@@ -62,10 +62,14 @@ export async function loadStagingTable(
   await tx.execute(s('create_incoming'));
   const incoming = await tx.copyCsvFile(vars.incoming, [...columns, DELETED_COLUMN], csvPath);
   await tx.execute(s('create_latest'));
-  const staleSkipped = await count(tx, s('count_stale'));
+  const params = { tableName: staging.name };
+  const staleSkipped = await count(tx, s('count_stale'), params);
+  await tx.execute(s('drop_superseded'), params);
   const deleted = await count(tx, s('count_deleted'));
+  await tx.execute(s('forget_tombstones'), params);
   await tx.execute(s('delete_replaced'));
   const upserted = await tx.execute(s('insert_latest'));
+  await tx.execute(s('record_tombstones'), params);
   await tx.execute(s('drop_latest'));
   await tx.execute(s('drop_incoming'));
   return { incoming, upserted, deleted, staleSkipped };

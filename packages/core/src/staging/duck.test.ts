@@ -1,0 +1,46 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { csvToParquet, readParquet, selectToCsv } from './duck.ts';
+
+const columns = [
+  { name: 'id', kind: 'bigint', sqlType: 'BIGINT' },
+  { name: 'amount', kind: 'money', sqlType: 'DECIMAL(12,2)' },
+  { name: 'note', kind: 'text', sqlType: 'VARCHAR(64)' },
+  { name: 'at', kind: 'timestamp', sqlType: 'TIMESTAMP' },
+] as const;
+
+describe('Parquet conversion through DuckDB', () => {
+  it('round-trips exact values, NULL, empty and "\\N" text, in a directory with unusual characters', async () => {
+    const dir = mkdtempSync(join(tmpdir(), "recon josé (work) ~'x-"));
+    const csv = join(dir, 'in.csv');
+    writeFileSync(
+      csv,
+      '9223372036854775807,9999999999.99,"a,""b"";\n",2026-03-08 07:30:00\n' +
+        '2,0.01,"",\\N\n' +
+        '3,-0.10,"\\N",2026-11-01 05:59:59\n' +
+        '4,1.10,\\N,2026-11-01 06:00:00\n',
+    );
+    await csvToParquet(csv, join(dir, 'out.parquet'), columns);
+    const n = await selectToCsv(
+      `SELECT * FROM ${readParquet([join(dir, 'out.parquet')])}`,
+      join(dir, 'back.csv'),
+    );
+    expect(n).toBe(4);
+    expect(readFileSync(join(dir, 'back.csv'), 'utf8')).toBe(
+      '"9223372036854775807","9999999999.99","a,""b"";\n","2026-03-08 07:30:00"\n' +
+        '"2","0.01","",\\N\n' +
+        '"3","-0.10","\\N","2026-11-01 05:59:59"\n' +
+        '"4","1.10",\\N,"2026-11-01 06:00:00"\n',
+    );
+  });
+
+  it('refuses a value that does not fit its type instead of truncating it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'recon-duck-'));
+    writeFileSync(join(dir, 'in.csv'), '1,10000000000.00,"x",2026-01-01 00:00:00\n');
+    await expect(csvToParquet(join(dir, 'in.csv'), join(dir, 'out.parquet'), columns)).rejects.toThrow(
+      /could not write Parquet/,
+    );
+  });
+});
