@@ -66,6 +66,8 @@ export interface StagingTableSpec {
   versionColumn: string;
   /** Staging column holding the business date. */
   businessDateColumn: string;
+  /** Staging columns that must be unique across primary keys (checked by DQ-05). */
+  businessKeys?: string[];
   columns: StagingColumn[];
 }
 
@@ -213,6 +215,7 @@ export const SOURCE_TABLES: readonly SourceTableSpec[] = [
       primaryKey: 'order_id',
       versionColumn: 'update_time',
       businessDateColumn: 'biz_date',
+      businessKeys: ['order_no'],
       columns: [
         s.bigint('order_id', 'id'),
         s.idText('order_id_str', 'id'),
@@ -348,6 +351,7 @@ export const SOURCE_TABLES: readonly SourceTableSpec[] = [
       primaryKey: 'trade_id',
       versionColumn: 'update_time',
       businessDateColumn: 'biz_date',
+      businessKeys: ['trade_no'],
       columns: [
         s.bigint('trade_id', 'id'),
         s.text('trade_no', 64, 'trade_no', false),
