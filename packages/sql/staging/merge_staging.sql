@@ -42,6 +42,20 @@ FROM (
 ) ranked
 WHERE version_rank = 1;
 
+-- step: count_incoming_live
+SELECT COUNT(*) AS n FROM {{incoming}} WHERE NOT _deleted;
+
+-- step: count_pk_conflicts
+-- DQ-05 input, before de-duplication: keys extracted more than once with different content at
+-- the same version (identical re-reads, e.g. from the extraction overlap, are not conflicts).
+SELECT COUNT(*) AS n
+FROM (
+    SELECT d.{{pk}}, d.{{version}}
+    FROM (SELECT DISTINCT {{columns}} FROM {{incoming}} WHERE NOT _deleted) d
+    GROUP BY d.{{pk}}, d.{{version}}
+    HAVING COUNT(*) > 1
+) conflicts;
+
 -- step: count_stale
 -- Incoming keys whose stored version — a row or a deletion — is newer: left as they are.
 SELECT COUNT(*) AS n

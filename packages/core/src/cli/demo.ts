@@ -15,7 +15,7 @@ import { UsageError } from '../errors.ts';
 import { loadSettings } from '../settings.ts';
 import { addDays, BusinessCalendar, toIso } from '../time.ts';
 import type { Io } from './main.ts';
-import { progressReporter, renderRunSummary } from './output.ts';
+import { progressReporter, ratesLine, renderRun } from './output.ts';
 
 export interface DemoOptions {
   days: number;
@@ -70,6 +70,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     const sinks = app.sinks();
     for (const source of SOURCE_IDS) await sinks[source].createTables();
     const summaries: RunSummary[] = [];
+    let halted = 0;
     for (const chunk of generator.days()) {
       await writeChunk(chunk, sinks);
       if (!chunk.lastOfDay) continue;
@@ -84,14 +85,19 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
         { onProgress: progress.onProgress },
       );
       progress.stop();
-      if (outcome.status !== 'SUCCEEDED') {
+      if (outcome.status === 'FAILED') {
         io.err(
           `error: run ${outcome.runId} failed in ${outcome.failedStep ?? 'an unknown step'}: ${outcome.error}: ${outcome.cause}\n`,
         );
         return 1;
       }
+      if (outcome.status === 'HALTED_DQ') {
+        halted++;
+        io.err(`  ✗ halted by data quality: ${outcome.cause}\n`);
+      }
       summaries.push(outcome.summary);
-      io.out(`${renderRunSummary(outcome.summary)}\n`);
+      io.out(`${renderRun(outcome.summary)}\n`);
+      io.err(`  ${ratesLine(outcome.summary)}\n`);
     }
     const key = generator.answerKey();
     const staged = await app.warehouse.query<{ n: string }>(
@@ -112,12 +118,14 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
           `${Number(staged[0]?.n ?? 0).toLocaleString('en-US')} USD orders in recon.stg_recon_orders, ` +
           `${Number(dead[0]?.n ?? 0).toLocaleString('en-US')} dead letters.`,
         `Planted conditions: ${plantedKinds}.`,
+        'Match rates per day:',
+        ...summaries.map((s) => `  ${ratesLine(s)}`),
         `Warehouse: ${join(home, 'warehouse')} · staging files: ${join(home, 'staging')}`,
         `Continue with: RECON_HOME=${home} npx recon run --date ${addDays(startDate, opts.days - 1)}`,
         '',
       ].join('\n'),
     );
-    return 0;
+    return halted > 0 ? 3 : 0;
   } finally {
     await app.close();
   }

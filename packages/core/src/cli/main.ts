@@ -3,15 +3,13 @@
  * 3 halted by data quality.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { openApp } from '../app.ts';
+import { type App, openApp } from '../app.ts';
 import { ConnectionConfigError, describeError, ReconError, SettingsError, UsageError } from '../errors.ts';
-import { runPipeline } from '../pipeline/local-runner.ts';
-import { runRequestProblem } from '../pipeline/tasks.ts';
 import { parseDateArg, parseInstantArg } from '../time.ts';
 import { runDemo } from './demo.ts';
-import { progressReporter, renderRunSummary } from './output.ts';
+import { backfillCommand, dqCommand, EXIT, runCommand } from './run-commands.ts';
 
-export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, DQ_HALT: 3 } as const;
+export { EXIT };
 
 export interface Io {
   out: (text: string) => void;
@@ -52,6 +50,16 @@ function nowIso(): string {
   return `${new Date().toISOString().slice(0, 19)}Z`;
 }
 
+/** Open the app for a command and always close it. */
+async function withApp(io: Io, fn: (app: App) => Promise<void>): Promise<void> {
+  const app = await openApp({ env: io.env });
+  try {
+    await fn(app);
+  } finally {
+    await app.close();
+  }
+}
+
 /** Build the program; actions resolve to an exit code. */
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command();
@@ -72,56 +80,36 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'print the run summary as JSON')
     .action(async (opts: { date: string; asOf?: string; json?: boolean }) => {
       const asOf = opts.asOf ? parseInstantArg(opts.asOf, '--as-of').toISOString() : nowIso();
-      const app = await openApp({ env: io.env });
-      try {
-        const problem = runRequestProblem(opts.date, Date.parse(asOf), app.runtime.calendar);
-        if (problem) throw new UsageError(problem);
-        await app.checkSources();
-      } catch (error) {
-        await app.close();
-        throw error;
-      }
-      const progress = progressReporter(io.err, io.terminal);
-      try {
-        if (!opts.json) {
-          io.err(`recon run ${opts.date} (as of ${asOf})\n`);
-          io.err(
-            `  sources: ${app.describe.sources} · warehouse: ${app.describe.warehouse} · staging: ${app.describe.staging}\n`,
-          );
-        }
-        const outcome = await runPipeline(
-          app.runtime,
-          { reconDate: opts.date, asOf },
-          { onProgress: opts.json ? undefined : progress.onProgress },
-        );
-        progress.stop();
-        if (outcome.status === 'SUCCEEDED') {
-          io.out(
-            opts.json
-              ? `${JSON.stringify(outcome.summary, null, 2)}\n`
-              : `${renderRunSummary(outcome.summary)}\n`,
-          );
-          setExit(EXIT.OK);
-        } else {
-          const doc = {
-            runId: outcome.runId,
-            reconDate: opts.date,
-            asOf,
-            status: 'FAILED',
-            failedStep: outcome.failedStep,
-            error: outcome.error,
-            cause: outcome.cause,
-          };
-          if (opts.json) io.out(`${JSON.stringify(doc, null, 2)}\n`);
-          io.err(
-            `error: run ${outcome.runId} failed in ${outcome.failedStep ?? 'an unknown step'}: ${outcome.error}: ${outcome.cause}\n`,
-          );
-          setExit(EXIT.FAILURE);
-        }
-      } finally {
-        progress.stop();
-        await app.close();
-      }
+      await withApp(io, async (app) => setExit(await runCommand(app, io, { ...opts, asOf })));
+    });
+
+  program
+    .command('backfill')
+    .description(
+      'Run the pipeline for every business date of a range, in order; resumes where a stopped backfill left off.',
+    )
+    .requiredOption('--from <date>', 'first business date YYYY-MM-DD', dateOption('--from'))
+    .requiredOption('--to <date>', 'last business date YYYY-MM-DD', dateOption('--to'))
+    .option('--as-of <instant>', 'ISO-8601 instant for every run (default: now)')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { from: string; to: string; asOf?: string; json?: boolean }) => {
+      if (opts.from > opts.to)
+        throw new UsageError(`reversed range: --from ${opts.from} is after --to ${opts.to}`);
+      const asOf = opts.asOf ? parseInstantArg(opts.asOf, '--as-of').toISOString() : nowIso();
+      await withApp(io, async (app) => setExit(await backfillCommand(app, io, { ...opts, asOf })));
+    });
+
+  program
+    .command('dq')
+    .description(
+      'Evaluate the data-quality checks of a business date on the warehouse as it is (changes nothing).',
+    )
+    .requiredOption('--date <date>', 'business date YYYY-MM-DD', dateOption('--date'))
+    .option('--as-of <instant>', 'ISO-8601 instant freshness is measured to (default: now)')
+    .option('--json', 'print the results as JSON')
+    .action(async (opts: { date: string; asOf?: string; json?: boolean }) => {
+      const asOf = opts.asOf ? parseInstantArg(opts.asOf, '--as-of').toISOString() : nowIso();
+      await withApp(io, async (app) => setExit(await dqCommand(app, io, { ...opts, asOf })));
     });
 
   program

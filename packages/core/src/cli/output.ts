@@ -4,7 +4,9 @@
 import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
 import type { PipelineProgress } from '../pipeline/local-runner.ts';
+import type { DqResult } from '../dq/types.ts';
 import type { RunSummary } from '../pipeline/tasks.ts';
+import type { LevelSummary } from '../reconcile/types.ts';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
@@ -65,6 +67,11 @@ const STATE_LABELS: Record<string, string> = {
   ExtractPartitions: 'extract + standardize',
   LoadStaging: 'load staging',
   AdvanceWatermarks: 'advance watermarks',
+  DataQualityPreChecks: 'data-quality checks',
+  RecordHalt: 'record halt',
+  MatchLevels: 'match levels 1–3',
+  DataQualityPostChecks: 'match-rate checks',
+  LoadFacts: 'load facts',
   RecordRun: 'record run',
   RecordFailure: 'record failure',
 };
@@ -129,4 +136,61 @@ export function progressReporter(
       bar = undefined;
     },
   };
+}
+
+const pct = (rate: string | null) => (rate === null ? '—' : `${rate} %`);
+
+/** Level 1–3 figures: total, matched, rate and the count per status. */
+export function renderLevels(levels: readonly LevelSummary[]): string {
+  const table = new Table({
+    head: ['level', 'total', 'matched', 'rate', 'by status'],
+    colAligns: ['left', 'right', 'right', 'right', 'left'],
+    style: { head: [], border: [] },
+  });
+  for (const l of levels) {
+    const statuses = Object.entries(l.byStatus)
+      .filter(([, n]) => n > 0)
+      .map(([s, n]) => `${s} ${fmt(n)}`)
+      .join(' · ');
+    table.push([l.level, fmt(l.total), fmt(l.matched), pct(l.matchRate), statuses || '—']);
+  }
+  return table.toString();
+}
+
+/** Data-quality results: check, table, status, measured, threshold, detail. */
+export function renderDq(results: readonly DqResult[]): string {
+  const table = new Table({
+    head: ['check', 'table', 'status', 'measured', 'threshold', 'detail'],
+    colWidths: [18, 28, 8, 12, 26, 60],
+    wordWrap: true,
+    style: { head: [], border: [] },
+  });
+  for (const r of results) {
+    table.push([
+      `${r.checkId} ${r.checkName}`,
+      r.tableName,
+      r.status,
+      r.measuredValue ?? '—',
+      r.threshold ?? '—',
+      r.detail,
+    ]);
+  }
+  return table.toString();
+}
+
+/** The whole human summary of a run: header, levels, DQ, rows per table. */
+export function renderRun(s: RunSummary): string {
+  const parts = [renderRunSummary(s)];
+  if (s.levels.length) {
+    const w = s.window ? ` (re-evaluated ${s.window.fromDate} … ${s.window.toDate})` : '';
+    parts.push(`Reconciliation of ${s.reconDate}${w}:`, renderLevels(s.levels));
+  }
+  if (s.dq.length) parts.push('Data quality:', renderDq(s.dq));
+  return parts.join('\n');
+}
+
+/** One line per day for the demo: L1/L2/L3 match rates. */
+export function ratesLine(s: RunSummary): string {
+  const r = (level: string) => pct(s.levels.find((l) => l.level === level)?.matchRate ?? null);
+  return `${s.reconDate}: L1 ${r('L1')} · L2 ${r('L2')} · L3 ${r('L3')}`;
 }

@@ -14,6 +14,11 @@ export const TASK_FUNCTIONS = {
   ExtractPartition: 'ExtractPartitionFunctionArn',
   LoadStaging: 'LoadStagingFunctionArn',
   AdvanceWatermarks: 'AdvanceWatermarksFunctionArn',
+  DataQualityPreChecks: 'DataQualityPreChecksFunctionArn',
+  RecordHalt: 'RecordHaltFunctionArn',
+  MatchLevels: 'MatchLevelsFunctionArn',
+  DataQualityPostChecks: 'DataQualityPostChecksFunctionArn',
+  LoadFacts: 'LoadFactsFunctionArn',
   RecordRun: 'RecordRunFunctionArn',
   RecordFailure: 'RecordFailureFunctionArn',
 } as const;
@@ -37,6 +42,18 @@ const STAGING_RETRY: Json = {
   IntervalSeconds: 10,
   BackoffRate: 1,
   MaxAttempts: 3,
+};
+/** Reconciliation SQL (seed §10.1 "Reconciliation Exception": 2 retries, linear 30 s). */
+const RECONCILE_RETRY: Json = {
+  ErrorEquals: [
+    'WarehouseTransientError',
+    'WarehouseError',
+    'Lambda.ServiceException',
+    'Lambda.SdkClientException',
+  ],
+  IntervalSeconds: 30,
+  BackoffRate: 1,
+  MaxAttempts: 2,
 };
 const WAREHOUSE_RETRY: Json = {
   ErrorEquals: ['WarehouseTransientError', 'Lambda.ServiceException', 'Lambda.SdkClientException'],
@@ -74,7 +91,18 @@ const RUN_PARAMS = {
  * Output: the input plus `plan`, `extracted`, `load`, `watermarks`, `record`.
  */
 export function pipelineDefinition(): { Comment: string; StartAt: string; States: Record<string, State> } {
-  const catchable = ['PlanExtraction', 'ExtractPartitions', 'LoadStaging', 'AdvanceWatermarks', 'RecordRun'];
+  const catchable = [
+    'PlanExtraction',
+    'ExtractPartitions',
+    'LoadStaging',
+    'AdvanceWatermarks',
+    'DataQualityPreChecks',
+    'RecordHalt',
+    'MatchLevels',
+    'DataQualityPostChecks',
+    'LoadFacts',
+    'RecordRun',
+  ];
   const states: Record<string, State> = {
     PlanExtraction: task('PlanExtraction', {
       Comment: 'Read watermarks; split each table window into partitions (table × time slice).',
@@ -122,6 +150,64 @@ export function pipelineDefinition(): { Comment: string; StartAt: string; States
       ResultPath: '$.watermarks',
       Retry: [WAREHOUSE_RETRY],
       Catch: caught('AdvanceWatermarks'),
+      Next: 'DataQualityPreChecks',
+    }),
+    DataQualityPreChecks: task('DataQualityPreChecks', {
+      Comment: 'DQ-01…DQ-06 and DQ-08 on the staging data of the business date.',
+      Parameters: { ...RUN_PARAMS, 'loadTables.$': '$.load.tables' },
+      ResultPath: '$.dq',
+      Retry: [WAREHOUSE_RETRY],
+      Catch: caught('DataQualityPreChecks'),
+      Next: 'DataQualityGate',
+    }),
+    DataQualityGate: {
+      Type: 'Choice',
+      Comment: 'Any FAIL halts the run before matching: no result table is touched.',
+      Choices: [{ Variable: '$.dq.halt', BooleanEquals: true, Next: 'RecordHalt' }],
+      Default: 'MatchLevels',
+    },
+    RecordHalt: task('RecordHalt', {
+      Comment: 'Record the run as FAILED_DQ with the failing checks.',
+      Parameters: {
+        ...RUN_PARAMS,
+        'startedAt.$': '$$.Execution.StartTime',
+        'dq.$': '$.dq',
+        'load.$': '$.load',
+        'extracted.$': '$.extracted',
+        'plan.$': '$.plan',
+      },
+      ResultPath: '$.halt',
+      Retry: [WAREHOUSE_RETRY],
+      Catch: caught('RecordHalt'),
+      Next: 'HaltedByDataQuality',
+    }),
+    HaltedByDataQuality: {
+      Type: 'Fail',
+      Error: 'DataQualityHalt',
+      CausePath: '$.dq.cause',
+    },
+    MatchLevels: task('MatchLevels', {
+      Comment: 'Level 1, 2, 3 for D and the previous extractionLookbackDays dates, in one transaction.',
+      Parameters: RUN_PARAMS,
+      ResultPath: '$.match',
+      Retry: [RECONCILE_RETRY],
+      Catch: caught('MatchLevels'),
+      Next: 'DataQualityPostChecks',
+    }),
+    DataQualityPostChecks: task('DataQualityPostChecks', {
+      Comment: 'DQ-07 match-rate thresholds: alerts, does not halt.',
+      Parameters: RUN_PARAMS,
+      ResultPath: '$.dqPost',
+      Retry: [WAREHOUSE_RETRY],
+      Catch: caught('DataQualityPostChecks'),
+      Next: 'LoadFacts',
+    }),
+    LoadFacts: task('LoadFacts', {
+      Comment: 'dwd_two_way_reconciliation and its detail for the re-evaluated dates.',
+      Parameters: { ...RUN_PARAMS, 'fromDate.$': '$.match.fromDate', 'toDate.$': '$.match.toDate' },
+      ResultPath: '$.facts',
+      Retry: [RECONCILE_RETRY],
+      Catch: caught('LoadFacts'),
       Next: 'RecordRun',
     }),
     RecordRun: task('RecordRun', {
@@ -132,6 +218,10 @@ export function pipelineDefinition(): { Comment: string; StartAt: string; States
         'plan.$': '$.plan',
         'extracted.$': '$.extracted',
         'load.$': '$.load',
+        'dq.$': '$.dq',
+        'match.$': '$.match',
+        'dqPost.$': '$.dqPost',
+        'facts.$': '$.facts',
       },
       ResultPath: '$.record',
       Retry: [WAREHOUSE_RETRY],

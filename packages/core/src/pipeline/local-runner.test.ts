@@ -24,6 +24,11 @@ function fakeHandlers(extract: (input: { partition: { index: number } }) => Prom
     ExtractPartition: record('ExtractPartition', extract as (input: never) => Promise<unknown>),
     LoadStaging: record('LoadStaging', async () => ({ tables: [] })),
     AdvanceWatermarks: record('AdvanceWatermarks', async () => ({ advanced: [] })),
+    DataQualityPreChecks: record('DataQualityPreChecks', async () => ({ halt: false, cause: '' })),
+    RecordHalt: record('RecordHalt', async () => ({ status: 'FAILED_DQ' })),
+    MatchLevels: record('MatchLevels', async () => ({ fromDate: '2026-11-17', toDate: '2026-11-20' })),
+    DataQualityPostChecks: record('DataQualityPostChecks', async () => ({ halt: false })),
+    LoadFacts: record('LoadFacts', async () => ({ facts: 0, details: 0 })),
     RecordRun: record('RecordRun', async () => ({ status: 'SUCCEEDED' })),
     RecordFailure: record('RecordFailure', async () => ({ status: 'FAILED' })),
   };
@@ -105,6 +110,23 @@ describe('pipeline state machine (local execution of the ASL definition)', () =>
       error: 'SourceConnectionError',
       failedStep: 'ExtractPartitions',
     });
+  });
+
+  it('takes the halt branch on a data-quality FAIL: nothing is matched, the halt is recorded', async () => {
+    const { handlers, calls } = fakeHandlers(async () => ({}));
+    handlers.DataQualityPreChecks = async () => ({
+      halt: true,
+      cause: 'DQ-05 DUPLICATE stg_recon_orders: 2 order_no values',
+    });
+    handlers.RecordHalt = async () => ({ status: 'FAILED_DQ', runId: 'test-run' });
+    const outcome = await runPipeline(rt, input, { handlers, retryIntervalMs: 0 });
+    expect(outcome.status).toBe('HALTED_DQ');
+    if (outcome.status !== 'HALTED_DQ') return;
+    expect(outcome.cause).toMatch(/DQ-05 DUPLICATE/);
+    expect(calls.MatchLevels).toBeUndefined();
+    expect(calls.LoadFacts).toBeUndefined();
+    expect(calls.RecordRun).toBeUndefined();
+    expect(calls.RecordFailure).toBeUndefined();
   });
 
   it('does not retry errors the definition does not list', async () => {

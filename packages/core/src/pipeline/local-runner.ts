@@ -11,7 +11,12 @@ import { pipelineDefinition, substitute, TASK_FUNCTIONS, type TaskStateName } fr
 import type { Runtime } from './runtime.ts';
 import {
   advanceWatermarks,
+  dataQualityPostChecks,
+  dataQualityPreChecks,
   extractPartition,
+  loadFactsTask,
+  matchLevels,
+  recordHalt,
   loadStaging,
   planExtraction,
   type RunInput,
@@ -36,6 +41,11 @@ export function localHandlers(rt: Runtime): Record<TaskStateName, (input: unknow
     ExtractPartition: bind(extractPartition),
     LoadStaging: bind(loadStaging),
     AdvanceWatermarks: bind(advanceWatermarks),
+    DataQualityPreChecks: bind(dataQualityPreChecks),
+    RecordHalt: bind(recordHalt),
+    MatchLevels: bind(matchLevels),
+    DataQualityPostChecks: bind(dataQualityPostChecks),
+    LoadFacts: bind(loadFactsTask),
     RecordRun: bind(recordRun),
     RecordFailure: bind(recordFailure),
   };
@@ -55,7 +65,7 @@ export function localDefinition() {
 /** The few fields of the runner's execution events this module reads. */
 interface MachineEvent {
   type: string;
-  state?: { name: string; input?: unknown };
+  state?: { name: string; input?: unknown; output?: unknown };
   Error?: string;
   Cause?: string;
   retry?: { attempt: number };
@@ -82,6 +92,7 @@ export interface LocalRunOptions {
 
 export type PipelineOutcome =
   | { status: 'SUCCEEDED'; runId: string; summary: RunSummary; output: unknown }
+  | { status: 'HALTED_DQ'; runId: string; summary: RunSummary; cause: string }
   | { status: 'FAILED'; runId: string; failedStep: string | null; error: string; cause: string };
 
 /** A new run id: date + random suffix (safe in keys and SQL). */
@@ -130,6 +141,7 @@ export async function runPipeline(
     },
   });
   let failedStep: string | null = null;
+  let halted: RunSummary | undefined;
   const watch = (async () => {
     let total = 0;
     let done = 0;
@@ -154,6 +166,9 @@ export async function runPipeline(
       } else if (e.type === 'StateFailed') {
         options.onProgress?.({ type: 'state-failed', state: name, error: `${e.Error}: ${e.Cause}` });
       }
+      if (e.type === 'StateExited' && name === 'RecordHalt') {
+        halted = (e.state?.output as { halt?: RunSummary } | undefined)?.halt;
+      }
       if (e.type === 'StateEntered' && /Failed$/.test(name) && name !== 'PipelineFailed') {
         failedStep = name.slice(0, -'Failed'.length);
       }
@@ -170,6 +185,9 @@ export async function runPipeline(
     const outer = error as Error & { cause?: unknown };
     if (!outer || typeof outer !== 'object') throw new PipelineError(`pipeline failed: ${String(error)}`);
     const inner = outer.cause instanceof Error ? outer.cause : outer;
+    if (inner.name === 'DataQualityHalt' && halted) {
+      return { status: 'HALTED_DQ', runId: runInput.runId, summary: halted, cause: inner.message };
+    }
     return {
       status: 'FAILED',
       runId: runInput.runId,

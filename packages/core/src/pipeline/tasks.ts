@@ -29,6 +29,12 @@ import {
 } from '../time.ts';
 import { type DeadLetterRow, insertDeadLetters, loadStagingTable } from '../warehouse/load.ts';
 import { modelSteps } from '../warehouse/model.ts';
+import { POST_CHECK_IDS, PRE_CHECK_IDS, runPostChecks, runPreChecks, saveResults } from '../dq/checks.ts';
+import type { DqContext, DqResult } from '../dq/types.ts';
+import { loadFacts } from '../reconcile/facts.ts';
+import { runMatching } from '../reconcile/match.ts';
+import { levelSummaries } from '../reconcile/summary.ts';
+import type { Level, LevelSummary } from '../reconcile/types.ts';
 import type { Runtime } from './runtime.ts';
 
 export interface RunInput {
@@ -80,6 +86,10 @@ export interface TableLoadResult {
   upserted: number;
   deleted: number;
   staleSkipped: number;
+  /** Live rows the run extracted for the table, all versions (DQ-05's denominator). */
+  incomingLive: number;
+  /** Keys extracted twice with different content at the same version (DQ-05). */
+  pkConflicts: number;
 }
 
 export interface LoadResult {
@@ -413,27 +423,172 @@ export interface TableSummary {
   staleSkipped: number;
 }
 
+/** The outcome of a set of data-quality checks. */
+export interface DqOutcome {
+  results: DqResult[];
+  passed: number;
+  warned: number;
+  failed: number;
+  /** True when a pre-check FAILed: the run halts before matching. */
+  halt: boolean;
+  /** The failing checks in one line (the Fail state's cause), empty when none failed. */
+  cause: string;
+  startedAt: string;
+  finishedAt: string;
+}
+
+export interface MatchOutcome {
+  fromDate: string;
+  toDate: string;
+  rows: Record<Level, number>;
+  startedAt: string;
+  finishedAt: string;
+}
+
+export interface FactsOutcome {
+  facts: number;
+  details: number;
+  startedAt: string;
+  finishedAt: string;
+}
+
 export interface RunSummary {
   runId: string;
   reconDate: string;
   asOf: string;
-  status: 'SUCCEEDED' | 'FAILED';
+  status: 'SUCCEEDED' | 'FAILED_DQ';
   startedAt: string;
   finishedAt: string;
   durationSeconds: number;
   /** Seconds per phase. */
   phases: Record<string, number>;
+  /** The business dates re-evaluated by this run (null when the run halted before matching). */
+  window: { fromDate: string; toDate: string } | null;
+  /** Level 1–3 figures for the business date (empty when the run halted before matching). */
+  levels: LevelSummary[];
+  /** Data-quality results of the business date (pre-checks, then DQ-07). */
+  dq: DqResult[];
   tables: TableSummary[];
   totals: Omit<TableSummary, 'source' | 'table' | 'stagingTable'>;
 }
 
 const seconds = (from: string, to: string) => Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000);
 
-/** Build the run summary from the task outputs. */
-export function summarize(
-  input: RunInput & { startedAt: string; plan: Plan; extracted: PartitionResult[]; load: LoadResult },
-  finishedAt: string,
-): RunSummary {
+function dqContext(rt: Runtime, input: RunInput, loadTables?: TableLoadResult[]): DqContext {
+  return {
+    reconDate: input.reconDate,
+    asOf: input.asOf,
+    settings: rt.settings,
+    calendar: rt.calendar,
+    ...(loadTables
+      ? {
+          loadStats: loadTables.map((t) => ({
+            stagingTable: t.stagingTable,
+            incoming: t.incomingLive,
+            pkConflicts: t.pkConflicts,
+          })),
+        }
+      : {}),
+  };
+}
+
+function dqOutcome(results: DqResult[], startedAt: string, haltOnFail: boolean): DqOutcome {
+  const failedRows = results.filter((r) => r.status === 'FAIL');
+  return {
+    results,
+    passed: results.filter((r) => r.status === 'PASS').length,
+    warned: results.filter((r) => r.status === 'WARN').length,
+    failed: failedRows.length,
+    halt: haltOnFail && failedRows.length > 0,
+    cause: failedRows
+      .map((r) => `${r.checkId} ${r.checkName} ${r.tableName}: ${r.detail}`)
+      .join('; ')
+      .slice(0, 2000),
+    startedAt,
+    finishedAt: now(),
+  };
+}
+
+/** DQ-01…DQ-06 and DQ-08 on the business date's staging data; any FAIL halts the run. */
+export async function dataQualityPreChecks(
+  rt: Runtime,
+  input: RunInput & { loadTables?: TableLoadResult[] },
+): Promise<DqOutcome> {
+  const startedAt = now();
+  check(input);
+  const results = await rt.warehouse.transaction(async (tx) => {
+    const r = await runPreChecks(tx, dqContext(rt, input, input.loadTables));
+    await saveResults(tx, input.runId, input.reconDate, PRE_CHECK_IDS, r);
+    return r;
+  });
+  return dqOutcome(results, startedAt, true);
+}
+
+/** The business dates a run for D re-evaluates: D − extractionLookbackDays … D. */
+export function reevaluationWindow(rt: Runtime, reconDate: string): { fromDate: string; toDate: string } {
+  return { fromDate: addDays(reconDate, -rt.settings.extractionLookbackDays), toDate: reconDate };
+}
+
+/** Level 1, 2 and 3 for the re-evaluation window, in one transaction. */
+export async function matchLevels(rt: Runtime, input: RunInput): Promise<MatchOutcome> {
+  const startedAt = now();
+  check(input);
+  const window = reevaluationWindow(rt, input.reconDate);
+  const s = rt.settings;
+  const rows = await rt.warehouse.transaction((tx) =>
+    runMatching(tx, {
+      ...window,
+      l1AmountTolerance: s.l1AmountTolerance,
+      l2AmountTolerance: s.l2AmountTolerance,
+      l3AmountTolerance: s.l3AmountTolerance,
+      stripeFeeMin: s.stripeFeeMin,
+      stripeFeeMax: s.stripeFeeMax,
+    }),
+  );
+  return { ...window, rows, startedAt, finishedAt: now() };
+}
+
+/** DQ-07 on the business date's results: recorded and alerted, never halts. */
+export async function dataQualityPostChecks(rt: Runtime, input: RunInput): Promise<DqOutcome> {
+  const startedAt = now();
+  check(input);
+  const results = await rt.warehouse.transaction(async (tx) => {
+    const r = await runPostChecks(tx, dqContext(rt, input));
+    await saveResults(tx, input.runId, input.reconDate, POST_CHECK_IDS, r);
+    return r;
+  });
+  return dqOutcome(results, startedAt, false);
+}
+
+/** The two fact tables for the re-evaluated dates, in one transaction. */
+export async function loadFactsTask(
+  rt: Runtime,
+  input: RunInput & { fromDate: string; toDate: string },
+): Promise<FactsOutcome> {
+  const startedAt = now();
+  check(input);
+  if (!isValidDate(input.fromDate) || !isValidDate(input.toDate) || input.fromDate > input.toDate) {
+    throw new PipelineError(`invalid facts window ${input.fromDate} … ${input.toDate}`);
+  }
+  const r = await rt.warehouse.transaction((tx) =>
+    loadFacts(tx, { fromDate: input.fromDate, toDate: input.toDate }),
+  );
+  return { ...r, startedAt, finishedAt: now() };
+}
+
+interface RecordInput extends RunInput {
+  startedAt: string;
+  plan: Plan;
+  extracted: PartitionResult[];
+  load: LoadResult;
+  dq: DqOutcome;
+  match?: MatchOutcome;
+  dqPost?: DqOutcome;
+  facts?: FactsOutcome;
+}
+
+/** Build the run summary from the task outputs (and the business date's level figures). */
+export function summarize(input: RecordInput, finishedAt: string, levels: LevelSummary[]): RunSummary {
   const tables: TableSummary[] = SOURCE_TABLES.map((spec) => {
     const parts = input.extracted.filter((p) => p.table === spec.table);
     const loaded = input.load.tables.find((t) => t.table === spec.table);
@@ -472,19 +627,27 @@ export function summarize(
       .map((p) => p.finishedAt)
       .sort()
       .at(-1) ?? input.plan.finishedAt;
+  const phases: Record<string, number> = {
+    plan: seconds(input.plan.startedAt, input.plan.finishedAt),
+    extract: seconds(extractStart, extractEnd),
+    load: seconds(input.load.startedAt, input.load.finishedAt),
+    dq: seconds(input.dq.startedAt, input.dq.finishedAt),
+  };
+  if (input.match) phases.match = seconds(input.match.startedAt, input.match.finishedAt);
+  if (input.dqPost) phases.dqPost = seconds(input.dqPost.startedAt, input.dqPost.finishedAt);
+  if (input.facts) phases.facts = seconds(input.facts.startedAt, input.facts.finishedAt);
   return {
     runId: input.runId,
     reconDate: input.reconDate,
     asOf: input.asOf,
-    status: 'SUCCEEDED',
+    status: input.match ? 'SUCCEEDED' : 'FAILED_DQ',
     startedAt: input.startedAt,
     finishedAt,
     durationSeconds: seconds(input.startedAt, finishedAt),
-    phases: {
-      plan: seconds(input.plan.startedAt, input.plan.finishedAt),
-      extract: seconds(extractStart, extractEnd),
-      load: seconds(input.load.startedAt, input.load.finishedAt),
-    },
+    phases,
+    window: input.match ? { fromDate: input.match.fromDate, toDate: input.match.toDate } : null,
+    levels,
+    dq: [...input.dq.results, ...(input.dqPost?.results ?? [])],
     tables,
     totals,
   };
@@ -497,30 +660,78 @@ function ts(iso: string): string {
   return formatTimestamp(Date.parse(iso));
 }
 
-/** Record a successful run (one row per run) and return its summary. */
-export async function recordRun(
+async function writeRunRecord(
   rt: Runtime,
-  input: RunInput & { startedAt: string; plan: Plan; extracted: PartitionResult[]; load: LoadResult },
-): Promise<RunSummary> {
-  check(input);
-  const summary = summarize(input, now());
+  row: {
+    runId: string;
+    reconDate: string;
+    startedAt: string;
+    finishedAt: string;
+    asOf: string;
+    status: 'SUCCEEDED' | 'FAILED' | 'FAILED_DQ';
+    failedStep: string | null;
+    errorMessage: string | null;
+    summary: RunSummary | null;
+  },
+): Promise<void> {
+  const { summary } = row;
+  const rate = (level: Level) => summary?.levels.find((l) => l.level === level)?.matchRate ?? null;
+  const dq = summary?.dq ?? [];
   await rt.warehouse.transaction(async (tx) => {
     const sql = modelSteps(RECORD_RUN_MODEL);
-    await tx.execute(sql('delete_run'), { runId: input.runId });
+    await tx.execute(sql('delete_run'), { runId: row.runId });
     await tx.execute(sql('insert_run'), {
-      runId: input.runId,
-      reconDate: input.reconDate,
-      startedAt: ts(summary.startedAt),
-      finishedAt: ts(summary.finishedAt),
-      asOf: ts(input.asOf),
-      status: 'SUCCEEDED',
-      failedStep: null,
-      errorMessage: null,
-      rowsExtracted: String(summary.totals.extracted),
-      rowsLoaded: String(summary.totals.loaded),
-      rowsDeadLettered: String(summary.totals.deadLettered),
-      phaseDurations: JSON.stringify(summary.phases),
+      runId: row.runId,
+      reconDate: row.reconDate,
+      startedAt: ts(row.startedAt),
+      finishedAt: ts(row.finishedAt),
+      asOf: ts(row.asOf),
+      status: row.status,
+      failedStep: row.failedStep,
+      errorMessage: row.errorMessage,
+      rowsExtracted: summary ? String(summary.totals.extracted) : null,
+      rowsLoaded: summary ? String(summary.totals.loaded) : null,
+      rowsDeadLettered: summary ? String(summary.totals.deadLettered) : null,
+      l1MatchRate: rate('L1'),
+      l2MatchRate: rate('L2'),
+      l3MatchRate: rate('L3'),
+      totalOrdersProcessed: summary?.levels.length
+        ? String(summary.levels.find((l) => l.level === 'L1')?.total ?? 0)
+        : null,
+      dqChecksPassed: summary ? String(dq.filter((d) => d.status !== 'FAIL').length) : null,
+      dqChecksFailed: summary ? String(dq.filter((d) => d.status === 'FAIL').length) : null,
+      phaseDurations: summary ? JSON.stringify(summary.phases) : null,
     });
+  });
+}
+
+/** Record a successful run (one row per run) and return its summary. */
+export async function recordRun(rt: Runtime, input: RecordInput): Promise<RunSummary> {
+  check(input);
+  const levels = await levelSummaries(rt.warehouse, input.reconDate);
+  const summary = summarize(input, now(), levels);
+  await writeRunRecord(rt, {
+    ...input,
+    finishedAt: summary.finishedAt,
+    status: 'SUCCEEDED',
+    failedStep: null,
+    errorMessage: null,
+    summary,
+  });
+  return summary;
+}
+
+/** Record a run halted by a data-quality FAIL before matching (status FAILED_DQ). */
+export async function recordHalt(rt: Runtime, input: RecordInput): Promise<RunSummary> {
+  check(input);
+  const summary = summarize(input, now(), []);
+  await writeRunRecord(rt, {
+    ...input,
+    finishedAt: summary.finishedAt,
+    status: 'FAILED_DQ',
+    failedStep: 'DataQualityPreChecks',
+    errorMessage: input.dq.cause,
+    summary,
   });
   return summary;
 }
@@ -532,23 +743,13 @@ export async function recordFailure(
 ): Promise<{ status: 'FAILED'; failedStep: string; error: string }> {
   const finishedAt = now();
   const error = `${input.error.Error}: ${input.error.Cause ?? ''}`.slice(0, 2000);
-  await rt.warehouse.transaction(async (tx) => {
-    const sql = modelSteps(RECORD_RUN_MODEL);
-    await tx.execute(sql('delete_run'), { runId: input.runId });
-    await tx.execute(sql('insert_run'), {
-      runId: input.runId,
-      reconDate: input.reconDate,
-      startedAt: ts(input.startedAt),
-      finishedAt: ts(finishedAt),
-      asOf: ts(input.asOf),
-      status: 'FAILED',
-      failedStep: input.failedStep,
-      errorMessage: error,
-      rowsExtracted: null,
-      rowsLoaded: null,
-      rowsDeadLettered: null,
-      phaseDurations: null,
-    });
+  await writeRunRecord(rt, {
+    ...input,
+    finishedAt,
+    status: 'FAILED',
+    failedStep: input.failedStep,
+    errorMessage: error,
+    summary: null,
   });
   return { status: 'FAILED', failedStep: input.failedStep, error };
 }

@@ -88,7 +88,14 @@ describe.each(engineCases())('staging load on $name', (engine) => {
         line(payment(2, '2024-03-01 10:00:00')) +
         line(payment(3, '2024-03-01 10:00:00')),
     );
-    expect(await load(path)).toEqual({ incoming: 4, upserted: 3, deleted: 0, staleSkipped: 0 });
+    expect(await load(path)).toEqual({
+      incoming: 4,
+      upserted: 3,
+      deleted: 0,
+      staleSkipped: 0,
+      incomingLive: 4,
+      pkConflicts: 0,
+    });
     const rows = await snapshot();
     expect(rows.map((r) => [r['order_pay_id'], r['pay_amount_usd'], r['update_time']])).toEqual([
       ['1', '12.34', '2024-03-01 11:00:00'],
@@ -124,7 +131,14 @@ describe.each(engineCases())('staging load on $name', (engine) => {
         tombstone(4, '2024-03-01 12:00:00') + // unknown key: nothing to delete
         line(payment(5, '2024-03-01 12:00:00', '5.55')), // new
     );
-    expect(await load(second)).toEqual({ incoming: 5, upserted: 2, deleted: 1, staleSkipped: 1 });
+    expect(await load(second)).toEqual({
+      incoming: 5,
+      upserted: 2,
+      deleted: 1,
+      staleSkipped: 1,
+      incomingLive: 3,
+      pkConflicts: 0,
+    });
     const after = await snapshot();
     expect(after.map((r) => [r['order_pay_id'], r['pay_amount_usd']])).toEqual([
       ['1', '12.34'],
@@ -144,7 +158,14 @@ describe.each(engineCases())('staging load on $name', (engine) => {
         tombstone(6, '2024-03-01 10:00:00') +
         tombstone(7, '2024-03-01 10:00:00'),
     );
-    expect(await load(tie)).toEqual({ incoming: 3, upserted: 0, deleted: 1, staleSkipped: 0 });
+    expect(await load(tie)).toEqual({
+      incoming: 3,
+      upserted: 0,
+      deleted: 1,
+      staleSkipped: 0,
+      incomingLive: 1,
+      pkConflicts: 0,
+    });
     expect(await snapshot()).toEqual([]);
   });
 
@@ -155,8 +176,22 @@ describe.each(engineCases())('staging load on $name', (engine) => {
       upserted: 0,
       deleted: 0,
       staleSkipped: 1,
+      incomingLive: 0,
+      pkConflicts: 0,
     });
     expect((await snapshot()).map((r) => r['order_pay_id'])).toEqual(['8']);
+  });
+
+  it('counts keys extracted twice with different content at the same version, not identical re-reads', async () => {
+    const path = await csv(
+      line(payment(30, '2024-03-01 10:00:00', '1.00')) +
+        line(payment(30, '2024-03-01 10:00:00', '1.50')) + // same key and version, other content
+        line(payment(31, '2024-03-01 10:00:00')) +
+        line(payment(31, '2024-03-01 10:00:00')) + // identical re-read (extraction overlap)
+        line(payment(32, '2024-03-01 10:00:00')) +
+        line(payment(32, '2024-03-01 11:00:00', '2.00')), // a later version: not a conflict
+    );
+    expect(await load(path)).toMatchObject({ incoming: 6, incomingLive: 6, pkConflicts: 1 });
   });
 
   it('never lets a version extracted before a deletion come back, whatever order the loads commit in', async () => {
@@ -168,6 +203,8 @@ describe.each(engineCases())('staging load on $name', (engine) => {
       upserted: 0,
       deleted: 0,
       staleSkipped: 1,
+      incomingLive: 1,
+      pkConflicts: 0,
     });
     expect(await snapshot()).toEqual([]);
     // A deletion of a key never loaded is remembered too.

@@ -27,6 +27,10 @@ export interface LoadResult {
   deleted: number;
   /** Incoming keys (latest version per key) skipped because the stored version is newer. */
   staleSkipped: number;
+  /** Incoming live rows (all versions; DQ-05's denominator). */
+  incomingLive: number;
+  /** Keys extracted more than once with different content at the same version (DQ-05). */
+  pkConflicts: number;
 }
 
 async function count(tx: SqlExecutor, sql: string, params?: Record<string, unknown>): Promise<number> {
@@ -61,6 +65,8 @@ export async function loadStagingTable(
   const s = modelSteps(MERGE_STAGING_MODEL, vars);
   await tx.execute(s('create_incoming'));
   const incoming = await tx.copyCsvFile(vars.incoming, [...columns, DELETED_COLUMN], csvPath);
+  const incomingLive = await count(tx, s('count_incoming_live'));
+  const pkConflicts = await count(tx, s('count_pk_conflicts'));
   await tx.execute(s('create_latest'));
   const params = { tableName: staging.name };
   const staleSkipped = await count(tx, s('count_stale'), params);
@@ -72,7 +78,7 @@ export async function loadStagingTable(
   await tx.execute(s('record_tombstones'), params);
   await tx.execute(s('drop_latest'));
   await tx.execute(s('drop_incoming'));
-  return { incoming, upserted, deleted, staleSkipped };
+  return { incoming, upserted, deleted, staleSkipped, incomingLive, pkConflicts };
 }
 
 /** One row that could not be standardized (SPEC §4 step 1). */
