@@ -81,6 +81,17 @@ describe('recon CLI usage errors (exit code 2, one line naming the problem)', ()
     expect(x.stderr()).toMatch(/no source connection is set for RECON_SALESORDER_URL, .* run `recon demo`/);
   });
 
+  it('refuses a backfill longer than backfillMaxDays', async () => {
+    const x = io({ RECON_HOME: home(), RECON_BACKFILL_MAX_DAYS: '5' });
+    expect(
+      await main(
+        ['backfill', '--from', '2026-11-01', '--to', '2026-11-10', '--as-of', '2026-11-12T00:00:00Z'],
+        x,
+      ),
+    ).toBe(EXIT.USAGE);
+    expect(x.stderr()).toMatch(/the range has 10 days; a backfill covers at most backfillMaxDays = 5/);
+  });
+
   it('names a bad setting and where it came from', async () => {
     const x = io({ RECON_HOME: home(), RECON_L1_AMOUNT_TOLERANCE: 'abc' });
     expect(await main(['run', '--date', '2026-11-20'], x)).toBe(EXIT.USAGE);

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, openApp } from '../packages/core/src/app.ts';
 import { EXIT, type Io, main } from '../packages/core/src/cli/main.ts';
-import { backfillCommand } from '../packages/core/src/cli/run-commands.ts';
+import { backfillCommand, dqCommand } from '../packages/core/src/cli/run-commands.ts';
 import { runPipeline } from '../packages/core/src/pipeline/local-runner.ts';
 import { SOURCE_IDS, sourceTable } from '../packages/core/src/sources/spec.ts';
 import { generate } from '../packages/core/src/synthetic/generator.ts';
@@ -253,6 +253,74 @@ describe('data-quality halt', () => {
       expect(dq.map((d) => d.status)).toContain('FAIL');
     } finally {
       await after.close();
+    }
+  });
+});
+
+describe('recon backfill and recon dq', () => {
+  it('stops at a halted date and, started again, finishes the rest without redoing finished dates', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'recon-bf-'));
+    const gen = generate({ startDate: '2026-11-09', days: 3, ordersPerDay: 150, seed: 9 });
+    const chunks = [...gen.days()];
+    const orders = sourceTable('t_order');
+    const noIdx = orders.columns.findIndex((c) => c.name === 'order_no');
+    const idIdx = orders.columns.findIndex((c) => c.name === 'id');
+    const updIdx = orders.columns.findIndex((c) => c.name === 'update_time');
+    const delIdx = orders.columns.findIndex((c) => c.name === 'is_del');
+    const day2Orders = chunks.find((c) => c.date === gen.dates[1])!.inserts.get('t_order')!;
+    const dupes = [10, 20, 30, 40].map((i) => day2Orders[i]!);
+    for (const row of dupes) row[noIdx] = day2Orders[0]![noIdx]!;
+    const lastAsOf = asOfOf(chunks.at(-1)!.batchEnd);
+    const app = await openApp({ env: {}, home, embeddedOnly: true });
+    try {
+      const sinks = app.sinks();
+      for (const s of SOURCE_IDS) await sinks[s].createTables();
+      for (const c of chunks) await writeChunk(c, sinks);
+      const range = { from: gen.dates[0]!, to: gen.dates[2]!, asOf: lastAsOf };
+      const first = io({ RECON_HOME: home });
+      expect(await backfillCommand(app, first, range)).toBe(EXIT.DQ_HALT);
+      expect(first.stderr()).toMatch(new RegExp(`backfill bf-\\w+ stopped at ${gen.dates[1]}`));
+      // The source fixes the duplicates (soft-deletes them, later than the extraction).
+      const fixed = dupes.map((row) => {
+        const r = [...row];
+        r[delIdx] = 1;
+        r[updIdx] = '2026-11-12 12:00:00';
+        return r;
+      });
+      await sinks.salesorder.upsert(orders, fixed);
+      const fixedAsOf = '2026-11-12T13:00:00Z';
+      const second = io({ RECON_HOME: home });
+      expect(await backfillCommand(app, second, { ...range, asOf: fixedAsOf })).toBe(EXIT.OK);
+      expect(second.stderr()).toMatch(new RegExp(`resuming backfill bf-\\w+ at ${gen.dates[1]}`));
+      const runs = await app.warehouse.query<{ recon_date: string; status: string }>(
+        'SELECT recon_date, status FROM recon.dwd_recon_anomaly_metrics ORDER BY pipeline_start_time, recon_date',
+      );
+      expect(runs).toEqual([
+        { recon_date: gen.dates[0], status: 'SUCCEEDED' },
+        { recon_date: gen.dates[1], status: 'FAILED_DQ' },
+        { recon_date: gen.dates[1], status: 'SUCCEEDED' },
+        { recon_date: gen.dates[2], status: 'SUCCEEDED' },
+      ]);
+      const staged = await app.warehouse.query<{ n: string }>(
+        'SELECT COUNT(*) AS n FROM recon.stg_recon_orders WHERE order_id IN (:a, :b, :c, :d)',
+        { a: dupes[0]![idIdx], b: dupes[1]![idIdx], c: dupes[2]![idIdx], d: dupes[3]![idIdx] },
+      );
+      expect(staged[0]!.n).toBe('0');
+      // Nothing left: a third start with the same range finds no unfinished backfill and starts anew.
+      const done = await app.warehouse.query<{ status: string }>('SELECT status FROM recon.etl_backfills');
+      expect(done).toEqual([{ status: 'COMPLETED' }]);
+
+      // recon dq: the checks of a date on the warehouse as it is, changing nothing.
+      const before = await reconSnapshot(app.warehouse);
+      const dq = io({ RECON_HOME: home });
+      expect(await dqCommand(app, dq, { date: gen.dates[2]!, asOf: fixedAsOf, json: true })).toBe(EXIT.OK);
+      const doc = JSON.parse(dq.stdout()) as { results: { checkId: string; status: string }[] };
+      expect(new Set(doc.results.map((r) => r.checkId))).toEqual(
+        new Set(['DQ-01', 'DQ-02', 'DQ-03', 'DQ-04', 'DQ-05', 'DQ-06', 'DQ-07', 'DQ-08']),
+      );
+      expect(await reconSnapshot(app.warehouse)).toEqual(before);
+    } finally {
+      await app.close();
     }
   });
 });
