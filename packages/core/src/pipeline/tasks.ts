@@ -384,6 +384,12 @@ export async function loadStaging(
       const inserted = deadLetters.length ? await insertDeadLetters(tx, deadLetters) : 0;
       return { tables, inserted };
     });
+    // Fresh statistics for what changed (outside the transaction: Redshift analyzes on its own).
+    for (const { spec } of prepared) {
+      await rt.warehouse.execute(
+        modelSteps('staging/analyze_staging.sql', { target: `recon.${spec.staging.name}` })('analyze'),
+      );
+    }
     return { tables, deadLettersInserted: inserted, startedAt, finishedAt: now() };
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -131,6 +131,9 @@ export class PgliteWarehouse implements Warehouse {
       await runQuery(this.pg, "SET TimeZone = 'UTC'", undefined);
       await runQuery(this.pg, "SET DateStyle = 'ISO, MDY'", undefined);
       await runQuery(this.pg, "SET IntervalStyle = 'postgres'", undefined);
+      // PGlite starts with sequential scans disabled, which (with no indexes, as on Redshift)
+      // turns every join into a nested loop over inflated costs: plan like PostgreSQL does.
+      await runQuery(this.pg, 'SET enable_seqscan = on', undefined);
     })();
     return this.ready;
   }
