@@ -153,6 +153,7 @@ describe('recon commands', () => {
       'window',
       'levels',
       'dq',
+      'anomalies',
       'tables',
       'totals',
     ]);

@@ -15,7 +15,9 @@ import { UsageError } from '../errors.ts';
 import { loadSettings } from '../settings.ts';
 import { addDays, BusinessCalendar, toIso } from '../time.ts';
 import type { Io } from './main.ts';
-import { progressReporter, ratesLine, renderRun } from './output.ts';
+import { progressReporter, ratesLine, renderAnomalyCounts, renderRun } from './output.ts';
+import { ANOMALY_NAMES } from '../anomalies/types.ts';
+import { modelSteps } from '../warehouse/model.ts';
 
 export interface DemoOptions {
   days: number;
@@ -100,6 +102,15 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       io.err(`  ${ratesLine(outcome.summary)}\n`);
     }
     const key = generator.answerKey();
+    const counts = await app.warehouse.query<{
+      anomaly_type: string;
+      severity: string;
+      n: string;
+      open_n: string;
+    }>(modelSteps('anomalies/scan_figures.sql')('count_all_by_type_severity'));
+    const byType: Record<string, Record<string, number>> = {};
+    for (const c of counts) (byType[c.anomaly_type] ??= {})[c.severity] = Number(c.n);
+    const openTotal = counts.reduce((n, c) => n + Number(c.open_n), 0);
     const staged = await app.warehouse.query<{ n: string }>(
       'SELECT COUNT(*) AS n FROM recon.stg_recon_orders',
     );
@@ -120,6 +131,8 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
         `Planted conditions: ${plantedKinds}.`,
         'Match rates per day:',
         ...summaries.map((s) => `  ${ratesLine(s)}`),
+        `Anomalies by type and severity (${openTotal.toLocaleString('en-US')} still open; see \`recon anomalies list\`):`,
+        renderAnomalyCounts(byType, ANOMALY_NAMES),
         `Warehouse: ${join(home, 'warehouse')} · staging files: ${join(home, 'staging')}`,
         `Continue with: RECON_HOME=${home} npx recon run --date ${addDays(startDate, opts.days - 1)}`,
         '',

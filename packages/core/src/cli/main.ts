@@ -6,6 +6,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { type App, openApp } from '../app.ts';
 import { ConnectionConfigError, describeError, ReconError, SettingsError, UsageError } from '../errors.ts';
 import { parseDateArg, parseInstantArg } from '../time.ts';
+import { registerAnomalyCommands } from './anomalies.ts';
 import { runDemo } from './demo.ts';
 import { backfillCommand, dqCommand, EXIT, runCommand } from './run-commands.ts';
 
@@ -162,6 +163,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         await wh.close();
       }
     });
+  registerAnomalyCommands(program, io, setExit);
   return program;
 }
 

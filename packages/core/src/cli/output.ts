@@ -4,6 +4,7 @@
 import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
 import type { PipelineProgress } from '../pipeline/local-runner.ts';
+import { ANOMALY_NAMES } from '../anomalies/types.ts';
 import type { DqResult } from '../dq/types.ts';
 import type { RunSummary } from '../pipeline/tasks.ts';
 import type { LevelSummary } from '../reconcile/types.ts';
@@ -72,6 +73,7 @@ const STATE_LABELS: Record<string, string> = {
   MatchLevels: 'match levels 1–3',
   DataQualityPostChecks: 'match-rate checks',
   LoadFacts: 'load facts',
+  AnomalyScan: 'anomaly scan',
   RecordRun: 'record run',
   RecordFailure: 'record failure',
 };
@@ -186,6 +188,21 @@ export function renderRun(s: RunSummary): string {
     parts.push(`Reconciliation of ${s.reconDate}${w}:`, renderLevels(s.levels));
   }
   if (s.dq.length) parts.push('Data quality:', renderDq(s.dq));
+  if (s.anomalies) {
+    const a = s.anomalies;
+    const changes = a.applied
+      ? ` (this run: ${a.applied.detected} new, ${a.applied.escalated} escalated, ${a.applied.autoResolved} auto-resolved, ${a.applied.reopened} re-opened)`
+      : '';
+    const spike = a.spike
+      ? ` · SPIKE: more than the multiplier × the 30-day average ${a.average30d}`
+      : a.average30d !== null
+        ? ` · 30-day average ${a.average30d}`
+        : '';
+    parts.push(
+      `Anomalies of ${s.reconDate}: ${fmt(a.total)}${changes}${spike} · open in all: ${fmt(a.openTotal)}`,
+      renderAnomalyCounts(a.byType, ANOMALY_NAMES),
+    );
+  }
   return parts.join('\n');
 }
 
@@ -193,4 +210,34 @@ export function renderRun(s: RunSummary): string {
 export function ratesLine(s: RunSummary): string {
   const r = (level: string) => pct(s.levels.find((l) => l.level === level)?.matchRate ?? null);
   return `${s.reconDate}: L1 ${r('L1')} · L2 ${r('L2')} · L3 ${r('L3')}`;
+}
+
+const SEVERITY_ORDER = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'] as const;
+
+/** Anomaly counts: one row per type, one column per severity, and a total. */
+export function renderAnomalyCounts(
+  byType: Record<string, Record<string, number>>,
+  names: Record<string, string>,
+): string {
+  const table = new Table({
+    head: ['type', ...SEVERITY_ORDER, 'total'],
+    colAligns: ['left', 'right', 'right', 'right', 'right', 'right'],
+    style: { head: [], border: [] },
+  });
+  const totals: Record<string, number> = {};
+  for (const type of Object.keys(byType).sort()) {
+    const row = byType[type]!;
+    const counts = SEVERITY_ORDER.map((s) => row[s] ?? 0);
+    SEVERITY_ORDER.forEach((s, i) => {
+      totals[s] = (totals[s] ?? 0) + counts[i]!;
+    });
+    table.push([
+      `${type} ${names[type] ?? ''}`.trim(),
+      ...counts.map(fmt),
+      fmt(counts.reduce((a, b) => a + b, 0)),
+    ]);
+  }
+  const all = SEVERITY_ORDER.map((s) => totals[s] ?? 0);
+  table.push(['total', ...all.map(fmt), fmt(all.reduce((a, b) => a + b, 0))]);
+  return table.toString();
 }

@@ -19,6 +19,7 @@ export const TASK_FUNCTIONS = {
   MatchLevels: 'MatchLevelsFunctionArn',
   DataQualityPostChecks: 'DataQualityPostChecksFunctionArn',
   LoadFacts: 'LoadFactsFunctionArn',
+  AnomalyScan: 'AnomalyScanFunctionArn',
   RecordRun: 'RecordRunFunctionArn',
   RecordFailure: 'RecordFailureFunctionArn',
 } as const;
@@ -101,6 +102,7 @@ export function pipelineDefinition(): { Comment: string; StartAt: string; States
     'MatchLevels',
     'DataQualityPostChecks',
     'LoadFacts',
+    'AnomalyScan',
     'RecordRun',
   ];
   const states: Record<string, State> = {
@@ -208,6 +210,15 @@ export function pipelineDefinition(): { Comment: string; StartAt: string; States
       ResultPath: '$.facts',
       Retry: [RECONCILE_RETRY],
       Catch: caught('LoadFacts'),
+      Next: 'AnomalyScan',
+    }),
+    AnomalyScan: task('AnomalyScan', {
+      Comment:
+        'Detect ANO-01…ANO-07 for the re-evaluated dates and apply them (identity, escalation, auto-resolution).',
+      Parameters: { ...RUN_PARAMS, 'fromDate.$': '$.match.fromDate', 'toDate.$': '$.match.toDate' },
+      ResultPath: '$.anomalies',
+      Retry: [RECONCILE_RETRY],
+      Catch: caught('AnomalyScan'),
       Next: 'RecordRun',
     }),
     RecordRun: task('RecordRun', {
@@ -222,6 +233,7 @@ export function pipelineDefinition(): { Comment: string; StartAt: string; States
         'match.$': '$.match',
         'dqPost.$': '$.dqPost',
         'facts.$': '$.facts',
+        'anomalies.$': '$.anomalies',
       },
       ResultPath: '$.record',
       Retry: [WAREHOUSE_RETRY],

@@ -29,6 +29,7 @@ function fakeHandlers(extract: (input: { partition: { index: number } }) => Prom
     MatchLevels: record('MatchLevels', async () => ({ fromDate: '2026-11-17', toDate: '2026-11-20' })),
     DataQualityPostChecks: record('DataQualityPostChecks', async () => ({ halt: false })),
     LoadFacts: record('LoadFacts', async () => ({ facts: 0, details: 0 })),
+    AnomalyScan: record('AnomalyScan', async () => ({ candidates: 0 })),
     RecordRun: record('RecordRun', async () => ({ status: 'SUCCEEDED' })),
     RecordFailure: record('RecordFailure', async () => ({ status: 'FAILED' })),
   };

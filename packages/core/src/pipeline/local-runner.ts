@@ -11,6 +11,7 @@ import { pipelineDefinition, substitute, TASK_FUNCTIONS, type TaskStateName } fr
 import type { Runtime } from './runtime.ts';
 import {
   advanceWatermarks,
+  anomalyScan,
   dataQualityPostChecks,
   dataQualityPreChecks,
   extractPartition,
@@ -46,6 +47,7 @@ export function localHandlers(rt: Runtime): Record<TaskStateName, (input: unknow
     MatchLevels: bind(matchLevels),
     DataQualityPostChecks: bind(dataQualityPostChecks),
     LoadFacts: bind(loadFactsTask),
+    AnomalyScan: bind(anomalyScan),
     RecordRun: bind(recordRun),
     RecordFailure: bind(recordFailure),
   };

@@ -29,6 +29,11 @@ import {
 } from '../time.ts';
 import { type DeadLetterRow, insertDeadLetters, loadStagingTable } from '../warehouse/load.ts';
 import { modelSteps } from '../warehouse/model.ts';
+import { Decimal } from 'decimal.js';
+import { detectAnomalies } from '../anomalies/detect.ts';
+import { applyCandidates } from '../anomalies/lifecycle.ts';
+import type { ApplyResult, ScanParams } from '../anomalies/types.ts';
+import type { SqlExecutor } from '../warehouse/types.ts';
 import { POST_CHECK_IDS, PRE_CHECK_IDS, runPostChecks, runPreChecks, saveResults } from '../dq/checks.ts';
 import type { DqContext, DqResult } from '../dq/types.ts';
 import { loadFacts } from '../reconcile/facts.ts';
@@ -474,6 +479,8 @@ export interface RunSummary {
   levels: LevelSummary[];
   /** Data-quality results of the business date (pre-checks, then DQ-07). */
   dq: DqResult[];
+  /** Anomalies of the business date (null when the run halted before the scan). */
+  anomalies: AnomalyFigures | null;
   tables: TableSummary[];
   totals: Omit<TableSummary, 'source' | 'table' | 'stagingTable'>;
 }
@@ -582,6 +589,80 @@ export async function loadFactsTask(
   return { ...r, startedAt, finishedAt: now() };
 }
 
+export interface AnomalyOutcome {
+  /** What applying this run's detection changed. */
+  applied: ApplyResult;
+  candidates: number;
+  startedAt: string;
+  finishedAt: string;
+}
+
+/** Anomalies of the business date, by type and severity, and the spike test (SPEC §7, §9). */
+export interface AnomalyFigures {
+  total: number;
+  byType: Record<string, Record<string, number>>;
+  /** Daily average over the successful runs of the 30 days before; null without history. */
+  average30d: string | null;
+  spike: boolean;
+  openTotal: number;
+  applied: ApplyResult | null;
+}
+
+/** Detect and apply ANO-01…ANO-07 for the re-evaluated dates, in one transaction. */
+export async function anomalyScan(
+  rt: Runtime,
+  input: RunInput & { fromDate: string; toDate: string },
+): Promise<AnomalyOutcome> {
+  const startedAt = now();
+  check(input);
+  if (!isValidDate(input.fromDate) || !isValidDate(input.toDate) || input.fromDate > input.toDate) {
+    throw new PipelineError(`invalid anomaly window ${input.fromDate} … ${input.toDate}`);
+  }
+  const params: ScanParams = {
+    runId: input.runId,
+    reconDate: input.reconDate,
+    fromDate: input.fromDate,
+    toDate: input.toDate,
+    asOf: ts(input.asOf),
+    settings: rt.settings,
+  };
+  const { candidates, applied } = await rt.warehouse.transaction(async (tx) => {
+    const candidates = await detectAnomalies(tx, params);
+    const applied = await applyCandidates(tx, params);
+    return { candidates, applied };
+  });
+  return { applied, candidates, startedAt, finishedAt: now() };
+}
+
+/** The anomaly figures of a business date (read after the scan). */
+export async function anomalyFigures(
+  db: SqlExecutor,
+  reconDate: string,
+  multiplier: string,
+  applied: ApplyResult | null,
+): Promise<AnomalyFigures> {
+  const sql = modelSteps('anomalies/scan_figures.sql');
+  const rows = await db.query<{ anomaly_type: string; severity: string; n: string | number }>(
+    sql('count_by_type_severity'),
+    { reconDate },
+  );
+  const byType: Record<string, Record<string, number>> = {};
+  let total = 0;
+  for (const r of rows) {
+    const n = Number(r.n);
+    (byType[r.anomaly_type] ??= {})[r.severity] = n;
+    total += n;
+  }
+  const [avg] = await db.query<{ days: string | number; average: string | null }>(sql('average_30d'), {
+    reconDate,
+  });
+  const average30d = avg?.average ?? null;
+  const [open] = await db.query<{ n: string | number }>(sql('open_total'));
+  const spike =
+    average30d !== null && new Decimal(total).greaterThan(new Decimal(multiplier).times(average30d));
+  return { total, byType, average30d, spike, openTotal: Number(open?.n ?? 0), applied };
+}
+
 interface RecordInput extends RunInput {
   startedAt: string;
   plan: Plan;
@@ -591,10 +672,16 @@ interface RecordInput extends RunInput {
   match?: MatchOutcome;
   dqPost?: DqOutcome;
   facts?: FactsOutcome;
+  anomalies?: AnomalyOutcome;
 }
 
 /** Build the run summary from the task outputs (and the business date's level figures). */
-export function summarize(input: RecordInput, finishedAt: string, levels: LevelSummary[]): RunSummary {
+export function summarize(
+  input: RecordInput,
+  finishedAt: string,
+  levels: LevelSummary[],
+  anomalies: AnomalyFigures | null = null,
+): RunSummary {
   const tables: TableSummary[] = SOURCE_TABLES.map((spec) => {
     const parts = input.extracted.filter((p) => p.table === spec.table);
     const loaded = input.load.tables.find((t) => t.table === spec.table);
@@ -642,6 +729,7 @@ export function summarize(input: RecordInput, finishedAt: string, levels: LevelS
   if (input.match) phases.match = seconds(input.match.startedAt, input.match.finishedAt);
   if (input.dqPost) phases.dqPost = seconds(input.dqPost.startedAt, input.dqPost.finishedAt);
   if (input.facts) phases.facts = seconds(input.facts.startedAt, input.facts.finishedAt);
+  if (input.anomalies) phases.anomalies = seconds(input.anomalies.startedAt, input.anomalies.finishedAt);
   return {
     runId: input.runId,
     reconDate: input.reconDate,
@@ -654,6 +742,7 @@ export function summarize(input: RecordInput, finishedAt: string, levels: LevelS
     window: input.match ? { fromDate: input.match.fromDate, toDate: input.match.toDate } : null,
     levels,
     dq: [...input.dq.results, ...(input.dqPost?.results ?? [])],
+    anomalies,
     tables,
     totals,
   };
@@ -707,6 +796,10 @@ async function writeRunRecord(
       dqChecksPassed: summary ? String(dq.filter((d) => d.status !== 'FAIL').length) : null,
       dqChecksFailed: summary ? String(dq.filter((d) => d.status === 'FAIL').length) : null,
       phaseDurations: summary ? JSON.stringify(summary.phases) : null,
+      totalAnomaliesDetected: summary?.anomalies ? String(summary.anomalies.total) : null,
+      anomalyAverage30d: summary?.anomalies?.average30d ?? null,
+      anomalySpike: summary?.anomalies ? summary.anomalies.spike : null,
+      openAnomalies: summary?.anomalies ? String(summary.anomalies.openTotal) : null,
     });
   });
 }
@@ -715,7 +808,13 @@ async function writeRunRecord(
 export async function recordRun(rt: Runtime, input: RecordInput): Promise<RunSummary> {
   check(input);
   const levels = await levelSummaries(rt.warehouse, input.reconDate);
-  const summary = summarize(input, now(), levels);
+  const figures = await anomalyFigures(
+    rt.warehouse,
+    input.reconDate,
+    rt.settings.anomalySpikeMultiplier,
+    input.anomalies?.applied ?? null,
+  );
+  const summary = summarize(input, now(), levels, figures);
   await writeRunRecord(rt, {
     ...input,
     finishedAt: summary.finishedAt,
