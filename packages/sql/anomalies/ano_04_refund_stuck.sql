@@ -2,7 +2,7 @@
 -- ANO-04 REFUND_STUCK (SPEC §7), CRITICAL, whatever else holds:
 --   * stuck: a refund (recon.stg_recon_refunds) still pending (refund_status 0) at least
 --     :refundStuckThresholdHours after its create_time, measured to :asOf;
---     entity_key = refund id, recon_date = the refund's business date,
+--     entity_key = 'refund:' || refund id (never confused with a trade number), recon_date = the refund's business date,
 --     affected_amount = actual_value = the refund amount (expected_value NULL);
 --   * excess: the successful (1) and pending (0) refunds of a trade number sum to more than its
 --     successful trades (trade_status 1); entity_key = trade_no, recon_date = the trade's business
@@ -90,12 +90,12 @@ trade_orders AS (
 )
 
 SELECT
-    'ANO-04:' || CAST(s.refund_id AS VARCHAR(32))                    AS anomaly_id,
+    'ANO-04:refund:' || CAST(s.refund_id AS VARCHAR(32))             AS anomaly_id,
     'ANO-04'                                                          AS anomaly_type,
     'REFUND_STUCK'                                                    AS anomaly_name,
     'CRITICAL'                                                        AS severity,
     s.biz_date                                                        AS recon_date,
-    CAST(s.refund_id AS VARCHAR(32))                                  AS entity_key,
+    'refund:' || CAST(s.refund_id AS VARCHAR(32))                     AS entity_key,
     tor.order_id,
     o.shop_id,
     s.refund_amount_usd                                               AS affected_amount,

@@ -117,12 +117,12 @@ FROM gaps g
 UNION ALL
 
 SELECT
-    'ANO-07:' || CAST(v.voucher_id AS VARCHAR(32)),
+    'ANO-07:voucher:' || CAST(v.voucher_id AS VARCHAR(32)),
     'ANO-07',
     'ACCOUNTING_GAP',
     'MEDIUM',
     v.recon_date,
-    CAST(v.voucher_id AS VARCHAR(32)),
+    'voucher:' || CAST(v.voucher_id AS VARCHAR(32)),
     CAST(NULL AS BIGINT),
     CAST(NULL AS BIGINT),
     ABS(v.debits - v.credits),

@@ -56,6 +56,13 @@ const RATES = {
   unbalancedVoucher: DEFAULT_PLANT_RATES.unbalancedVoucher * 3,
 };
 
+/** The entity key detection uses for a planted condition (refund and voucher ids are prefixed). */
+function detectionKey(c: { kind: string; entityKey: string }): string {
+  if (c.kind === 'REFUND_STUCK') return `refund:${c.entityKey}`;
+  if (c.kind === 'UNBALANCED_VOUCHER') return `voucher:${c.entityKey}`;
+  return c.entityKey;
+}
+
 describe('anomaly detection against the generator answer key', () => {
   const gen = generate({ startDate: '2026-03-05', days: 5, ordersPerDay: 400, seed: 4242, rates: RATES });
   const key = gen.answerKey();
@@ -127,11 +134,11 @@ describe('anomaly detection against the generator answer key', () => {
     const expected = new Map<string, { c: PlantedCondition; severity: Severity }>();
     for (const c of key.conditions) {
       if (!c.expectedAnomalyType) continue;
-      expected.set(`${c.expectedAnomalyType}|${c.entityKey}`, { c, severity: expectedSeverity(c) });
+      expected.set(`${c.expectedAnomalyType}|${detectionKey(c)}`, { c, severity: expectedSeverity(c) });
     }
     // Entities of plants that must end clean (late arrivals, fallback receipts, later updates).
     const cleanPlants = new Map<string, PlantedCondition>();
-    for (const c of key.conditions) if (!c.expectedAnomalyType) cleanPlants.set(c.entityKey, c);
+    for (const c of key.conditions) if (!c.expectedAnomalyType) cleanPlants.set(detectionKey(c), c);
 
     const found = new Map(detected.map((d) => [`${d.anomaly_type}|${d.entity_key}`, d]));
     const table = new Map<string, Map<string, number>>();
@@ -168,7 +175,7 @@ describe('anomaly detection against the generator answer key', () => {
       problems.push(`unexpected ${k} ${d.severity}${plant ? ` (on a ${plant.kind} plant)` : ''}`);
     }
     for (const c of cleanPlants.values()) {
-      if (![...found.values()].some((d) => d.entity_key === c.entityKey)) count(c.kind, 'none');
+      if (![...found.values()].some((d) => d.entity_key === detectionKey(c))) count(c.kind, 'none');
     }
 
     const columns = [...new Set([...table.values()].flatMap((r) => [...r.keys()]))].sort();

@@ -244,7 +244,7 @@ describe.each(engineCases())('anomaly queries on $name', (engine) => {
     await wh.transaction(async (tx) => runMatching(tx, matchParams(D, D)));
     await scan([
       { type: 'ANO-05', key: 'TX9', severity: 'HIGH', amount: '9.00', orderId: null },
-      { type: 'ANO-04', key: '61', severity: 'CRITICAL', amount: '9.00', orderId: null },
+      { type: 'ANO-04', key: 'refund:61', severity: 'CRITICAL', amount: '9.00', orderId: null },
       { type: 'ANO-07', key: `4|${D}`, severity: 'HIGH', amount: '5.00', orderId: null, shopId: '4' },
     ]);
 
@@ -257,7 +257,7 @@ describe.each(engineCases())('anomaly queries on $name', (engine) => {
     expect(trade.sources['refunds']?.map((r) => r['refund_id'])).toEqual(['61']);
     expect(trade.sources['vouchers']?.map((v) => v['voucher_no'])).toEqual(['V71']);
 
-    const refund = await showAnomaly(wh, 'ANO-04:61');
+    const refund = await showAnomaly(wh, 'ANO-04:refund:61');
     expect(refund.entity).toBe('REFUND');
     expect(refund.sources['refund']).toEqual([expect.objectContaining({ refund_id: '61', trade_no: 'TX9' })]);
     expect(refund.sources['trades']).toHaveLength(1);

@@ -172,18 +172,19 @@ async function sourcesOf(
       },
     };
   }
-  const numeric = /^\d{1,18}$/.test(a.entity_key);
-  if (a.anomaly_type === 'ANO-04' && numeric) {
-    const refund = await rows(db, 'refund', { refundId: a.entity_key });
+  const refundId = /^refund:(\d{1,19})$/.exec(a.entity_key)?.[1];
+  const voucherId = /^voucher:(\d{1,19})$/.exec(a.entity_key)?.[1];
+  if (a.anomaly_type === 'ANO-04' && refundId) {
+    const refund = await rows(db, 'refund', { refundId });
     const tradeNo = refund[0]?.['trade_no'];
     if (typeof tradeNo === 'string') {
       return { entity: 'REFUND', sources: { refund, ...(await tradeSources(db, tradeNo)) } };
     }
   }
-  if (a.anomaly_type === 'ANO-07' && numeric) {
+  if (a.anomaly_type === 'ANO-07' && voucherId) {
     return {
       entity: 'VOUCHER',
-      sources: { voucher_entries: await rows(db, 'voucher_entries', { voucherId: a.entity_key }) },
+      sources: { voucher_entries: await rows(db, 'voucher_entries', { voucherId }) },
     };
   }
   return { entity: 'TRADE', sources: await tradeSources(db, a.entity_key) };
