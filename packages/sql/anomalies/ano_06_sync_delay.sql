@@ -141,7 +141,7 @@ FROM no_receipt r
 UNION ALL
 
 SELECT
-    'ANO-06:' || nv.trade_no,
+    'ANO-06:trade:' || nv.trade_no,
     'ANO-06',
     'SYNC_DELAY',
     CASE
@@ -149,7 +149,7 @@ SELECT
         ELSE 'MEDIUM'
     END,
     nv.biz_date,
-    nv.trade_no,
+    'trade:' || nv.trade_no,
     tor.order_id,
     vi.shop_id,
     nv.trade_amount,

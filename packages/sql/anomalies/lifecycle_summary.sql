@@ -5,6 +5,12 @@
 -- transaction; delete-then-insert, so refreshing twice leaves the same rows.
 -- Grain: one row per recon_date × anomaly_type × severity with at least one anomaly.
 
+-- step: lock_summary
+-- A scan and a triage command refreshing overlapping dates at once would both delete and
+-- re-insert the same rows (a duplicate-key failure that rolls back a person's change): the
+-- refreshes take turns. LOCK is valid on Redshift and PostgreSQL.
+LOCK recon.dwd_recon_anomaly_summary;
+
 -- step: delete_summary
 DELETE FROM recon.dwd_recon_anomaly_summary
 WHERE recon_date BETWEEN CAST(:fromDate AS DATE) AND CAST(:toDate AS DATE);

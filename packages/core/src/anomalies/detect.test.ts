@@ -184,8 +184,8 @@ describe.each(engineCases())('anomaly detection on $name', (engine) => {
         expect(Number(r.confidence_score)).toBeLessThanOrEqual(1);
         expect(r.description.length, r.anomaly_id).toBeGreaterThan(30);
         expect(r.recommendation.length, r.anomaly_id).toBeGreaterThan(30);
-        // The kind prefix of refund and voucher keys ('refund:12') is not prose: the id is named.
-        for (const part of r.entity_key.replace(/^(refund|voucher):/, '').split('|')) {
+        // The kind prefix of refund, voucher and trade keys ('refund:12') is not prose: the id is named.
+        for (const part of r.entity_key.replace(/^(refund|voucher|trade):/, '').split('|')) {
           expect(r.description, `${r.anomaly_id} description names ${part}`).toContain(part);
           expect(r.recommendation, `${r.anomaly_id} recommendation names ${part}`).toContain(part);
         }
@@ -562,15 +562,15 @@ describe.each(engineCases())('anomaly detection on $name', (engine) => {
       await more.voucher('T6', '10.00', 1); // confirmed
       const rows = ofType(await scan(asOf), 'ANO-06');
       expect(Object.fromEntries(rows.map((r) => [r.entity_key, r.severity]))).toEqual({
-        T2: 'MEDIUM',
-        T3: 'MEDIUM',
-        T4: 'HIGH',
-        T5: 'HIGH',
+        'trade:T2': 'MEDIUM',
+        'trade:T3': 'MEDIUM',
+        'trade:T4': 'HIGH',
+        'trade:T5': 'HIGH',
       });
-      const t5 = rows.find((r) => r.entity_key === 'T5')!;
+      const t5 = rows.find((r) => r.entity_key === 'trade:T5')!;
       expect(t5).toMatchObject({ order_id: '5', affected_amount: '10.00', confidence_score: '1.000' });
       expect(t5.description).toContain('still pending');
-      expect(rows.find((r) => r.entity_key === 'T4')!.description).toContain('no voucher exists');
+      expect(rows.find((r) => r.entity_key === 'trade:T4')!.description).toContain('no voucher exists');
     });
 
     it('an order with ANO-01 gets no ANO-06, not even through its trades', async () => {
@@ -590,7 +590,7 @@ describe.each(engineCases())('anomaly detection on $name', (engine) => {
       await f.trade({ id: 3, tradeNo: 'T3', amount: '10.00', completeTime: old });
       const rows = await scan(asOf);
       expect(severities(rows, 'ANO-01')).toEqual({ 1: 'CRITICAL', 2: 'CRITICAL' });
-      expect(severities(rows, 'ANO-06')).toEqual({ 3: 'HIGH', T3: 'HIGH' });
+      expect(severities(rows, 'ANO-06')).toEqual({ 3: 'HIGH', 'trade:T3': 'HIGH' });
     });
   });
 
@@ -686,7 +686,7 @@ describe.each(engineCases())('anomaly detection on $name', (engine) => {
         'ANO-01:1',
         'ANO-03:2',
         'ANO-04:T2',
-        'ANO-06:T2',
+        'ANO-06:trade:T2',
         `ANO-07:1|${D}`,
       ]);
     });

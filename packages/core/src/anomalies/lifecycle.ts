@@ -48,6 +48,7 @@ export async function refreshAnomalySummary(
   toDate: string,
 ): Promise<void> {
   const sql = modelSteps('anomalies/lifecycle_summary.sql');
+  await db.execute(sql('lock_summary'));
   await db.execute(sql('delete_summary'), { fromDate, toDate });
   await db.execute(sql('insert_summary'), { fromDate, toDate });
 }

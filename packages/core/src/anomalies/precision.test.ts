@@ -56,10 +56,11 @@ const RATES = {
   unbalancedVoucher: DEFAULT_PLANT_RATES.unbalancedVoucher * 3,
 };
 
-/** The entity key detection uses for a planted condition (refund and voucher ids are prefixed). */
+/** The entity key detection uses for a planted condition (refund and voucher ids and voucher-less trades are prefixed by kind). */
 function detectionKey(c: { kind: string; entityKey: string }): string {
   if (c.kind === 'REFUND_STUCK') return `refund:${c.entityKey}`;
   if (c.kind === 'UNBALANCED_VOUCHER') return `voucher:${c.entityKey}`;
+  if (c.kind === 'MISSING_VOUCHER') return `trade:${c.entityKey}`;
   return c.entityKey;
 }
 

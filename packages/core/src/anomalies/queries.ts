@@ -187,7 +187,7 @@ async function sourcesOf(
       sources: { voucher_entries: await rows(db, 'voucher_entries', { voucherId }) },
     };
   }
-  return { entity: 'TRADE', sources: await tradeSources(db, a.entity_key) };
+  return { entity: 'TRADE', sources: await tradeSources(db, a.entity_key.replace(/^trade:/, '')) };
 }
 
 /**
