@@ -158,7 +158,7 @@ describe('recon commands', () => {
       'totals',
     ]);
     expect((doc.levels as { level: string }[]).map((l) => l.level)).toEqual(['L1', 'L2', 'L3']);
-    expect(doc.window).toEqual({ fromDate: '2026-11-07', toDate: '2026-11-10' });
+    expect(doc.window).toEqual({ fromDate: '2026-11-07', toDate: '2026-11-10', skipped: [] });
     expect(doc.status).toBe('SUCCEEDED');
     expect(doc.reconDate).toBe('2026-11-10');
     expect(doc.tables).toHaveLength(9);

@@ -1,7 +1,7 @@
 -- anomalies/scan_figures.sql
 -- Figures of the anomalies of one business date for the run record and the run summary: counts
--- by type and severity, the daily average of the 30 days before (spike detection, SPEC §9), and
--- how many anomalies are open in all.
+-- by type and severity, the daily average of the 30 days before as first reported by their runs
+-- (spike detection, SPEC §9), and how many anomalies are open in all.
 -- Grain: count_by_type_severity — one row per anomaly_type × severity of :reconDate;
 -- average_30d — one row; open_total — one row.
 
@@ -13,23 +13,23 @@ GROUP BY anomaly_type, severity
 ORDER BY anomaly_type, severity;
 
 -- step: average_30d
--- Days that had a successful run in the 30 days before D count, with or without anomalies.
+-- Each earlier date counts with what its FIRST successful run raised (as today's count is a first
+-- evaluation: later re-evaluations only add late findings), over the days of the 30 before D that
+-- had a successful run.
 SELECT
     COUNT(*) AS days,
     CASE WHEN COUNT(*) = 0 THEN NULL
-         ELSE CAST(SUM(d.n) AS DECIMAL(18,4)) / CAST(COUNT(*) AS DECIMAL(18,4)) END AS average
-FROM (
-    SELECT r.recon_date, COUNT(a.anomaly_id) AS n
-    FROM (
-        SELECT DISTINCT recon_date
-        FROM recon.dwd_recon_anomaly_metrics
-        WHERE status = 'SUCCEEDED'
-          AND recon_date >= DATEADD('day', -30, CAST(:reconDate AS DATE))
-          AND recon_date < CAST(:reconDate AS DATE)
-    ) r
-    LEFT JOIN recon.dwd_recon_anomalies a ON a.recon_date = r.recon_date
-    GROUP BY r.recon_date
-) d;
+         ELSE CAST(SUM(COALESCE(m.total_anomalies_detected, 0)) AS DECIMAL(18,4)) / CAST(COUNT(*) AS DECIMAL(18,4)) END AS average
+FROM recon.dwd_recon_anomaly_metrics m
+WHERE m.status = 'SUCCEEDED'
+  AND m.recon_date >= DATEADD('day', -30, CAST(:reconDate AS DATE))
+  AND m.recon_date < CAST(:reconDate AS DATE)
+  AND m.pipeline_start_time = (
+      SELECT MIN(f.pipeline_start_time)
+      FROM recon.dwd_recon_anomaly_metrics f
+      WHERE f.recon_date = m.recon_date
+        AND f.status = 'SUCCEEDED'
+  );
 
 -- step: open_total
 SELECT COUNT(*) AS n

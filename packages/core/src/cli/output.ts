@@ -70,9 +70,8 @@ const STATE_LABELS: Record<string, string> = {
   AdvanceWatermarks: 'advance watermarks',
   DataQualityPreChecks: 'data-quality checks',
   RecordHalt: 'record halt',
-  MatchLevels: 'match levels 1–3',
+  MatchLevels: 'match levels 1–3 + facts',
   DataQualityPostChecks: 'match-rate checks',
-  LoadFacts: 'load facts',
   AnomalyScan: 'anomaly scan',
   RecordRun: 'record run',
   RecordFailure: 'record failure',
@@ -184,7 +183,11 @@ export function renderDq(results: readonly DqResult[]): string {
 export function renderRun(s: RunSummary): string {
   const parts = [renderRunSummary(s)];
   if (s.levels.length) {
-    const w = s.window ? ` (re-evaluated ${s.window.fromDate} … ${s.window.toDate})` : '';
+    const w = s.window
+      ? ` (re-evaluated ${s.window.fromDate} … ${s.window.toDate}${
+          s.window.skipped.length ? `, left out after failed checks: ${s.window.skipped.join(', ')}` : ''
+        })`
+      : '';
     parts.push(`Reconciliation of ${s.reconDate}${w}:`, renderLevels(s.levels));
   }
   if (s.dq.length) parts.push('Data quality:', renderDq(s.dq));

@@ -26,9 +26,12 @@ function fakeHandlers(extract: (input: { partition: { index: number } }) => Prom
     AdvanceWatermarks: record('AdvanceWatermarks', async () => ({ advanced: [] })),
     DataQualityPreChecks: record('DataQualityPreChecks', async () => ({ halt: false, cause: '' })),
     RecordHalt: record('RecordHalt', async () => ({ status: 'FAILED_DQ' })),
-    MatchLevels: record('MatchLevels', async () => ({ fromDate: '2026-11-17', toDate: '2026-11-20' })),
+    MatchLevels: record('MatchLevels', async () => ({
+      fromDate: '2026-11-17',
+      toDate: '2026-11-20',
+      ranges: [{ fromDate: '2026-11-17', toDate: '2026-11-20' }],
+    })),
     DataQualityPostChecks: record('DataQualityPostChecks', async () => ({ halt: false })),
-    LoadFacts: record('LoadFacts', async () => ({ facts: 0, details: 0 })),
     AnomalyScan: record('AnomalyScan', async () => ({ candidates: 0 })),
     RecordRun: record('RecordRun', async () => ({ status: 'SUCCEEDED' })),
     RecordFailure: record('RecordFailure', async () => ({ status: 'FAILED' })),
@@ -125,7 +128,7 @@ describe('pipeline state machine (local execution of the ASL definition)', () =>
     if (outcome.status !== 'HALTED_DQ') return;
     expect(outcome.cause).toMatch(/DQ-05 DUPLICATE/);
     expect(calls.MatchLevels).toBeUndefined();
-    expect(calls.LoadFacts).toBeUndefined();
+    expect(calls.AnomalyScan).toBeUndefined();
     expect(calls.RecordRun).toBeUndefined();
     expect(calls.RecordFailure).toBeUndefined();
   });

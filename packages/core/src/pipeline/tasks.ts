@@ -23,6 +23,7 @@ import { Standardizer } from '../standardize/standardize.ts';
 import {
   addDays,
   type BusinessCalendar,
+  dateRange,
   formatTimestamp,
   isValidDate,
   parseSourceTimestamp,
@@ -448,15 +449,21 @@ export interface DqOutcome {
   finishedAt: string;
 }
 
-export interface MatchOutcome {
+/** A contiguous range of business dates. */
+export interface DateRange {
   fromDate: string;
   toDate: string;
-  rows: Record<Level, number>;
-  startedAt: string;
-  finishedAt: string;
 }
 
-export interface FactsOutcome {
+export interface MatchOutcome {
+  /** The re-evaluation window D − extractionLookbackDays … D. */
+  fromDate: string;
+  toDate: string;
+  /** The window without the dates left out, as contiguous ranges (matched, facts loaded, scanned). */
+  ranges: DateRange[];
+  /** Dates of the window left out because their latest data-quality pre-checks failed. */
+  skipped: string[];
+  rows: Record<Level, number>;
   facts: number;
   details: number;
   startedAt: string;
@@ -473,8 +480,8 @@ export interface RunSummary {
   durationSeconds: number;
   /** Seconds per phase. */
   phases: Record<string, number>;
-  /** The business dates re-evaluated by this run (null when the run halted before matching). */
-  window: { fromDate: string; toDate: string } | null;
+  /** The business dates re-evaluated by this run, and those left out because their checks failed (null when the run halted before matching). */
+  window: { fromDate: string; toDate: string; skipped: string[] } | null;
   /** Level 1–3 figures for the business date (empty when the run halted before matching). */
   levels: LevelSummary[];
   /** Data-quality results of the business date (pre-checks, then DQ-07). */
@@ -542,23 +549,54 @@ export function reevaluationWindow(rt: Runtime, reconDate: string): { fromDate: 
   return { fromDate: addDays(reconDate, -rt.settings.extractionLookbackDays), toDate: reconDate };
 }
 
-/** Level 1, 2 and 3 for the re-evaluation window, in one transaction. */
+/** Split sorted dates into contiguous ranges. */
+export function contiguousRanges(dates: readonly string[]): DateRange[] {
+  const ranges: DateRange[] = [];
+  for (const d of dates) {
+    const last = ranges.at(-1);
+    if (last && addDays(last.toDate, 1) === d) last.toDate = d;
+    else ranges.push({ fromDate: d, toDate: d });
+  }
+  return ranges;
+}
+
+/**
+ * Level 1, 2 and 3 and the two fact tables for the re-evaluation window, in ONE transaction (results
+ * and facts never disagree). Dates of the window whose stored pre-checks failed are left out.
+ */
 export async function matchLevels(rt: Runtime, input: RunInput): Promise<MatchOutcome> {
   const startedAt = now();
   check(input);
   const window = reevaluationWindow(rt, input.reconDate);
   const s = rt.settings;
-  const rows = await rt.warehouse.transaction((tx) =>
-    runMatching(tx, {
-      ...window,
-      l1AmountTolerance: s.l1AmountTolerance,
-      l2AmountTolerance: s.l2AmountTolerance,
-      l3AmountTolerance: s.l3AmountTolerance,
-      stripeFeeMin: s.stripeFeeMin,
-      stripeFeeMax: s.stripeFeeMax,
-    }),
-  );
-  return { ...window, rows, startedAt, finishedAt: now() };
+  return rt.warehouse.transaction(async (tx) => {
+    const failed = await tx.query<{ recon_date: string }>(
+      modelSteps('dq/dq_failed_dates.sql')('failed_dates'),
+      window,
+    );
+    const skipped = failed.map((f) => f.recon_date).filter((d) => d !== input.reconDate);
+    const ranges = contiguousRanges(
+      dateRange(window.fromDate, window.toDate).filter((d) => !skipped.includes(d)),
+    );
+    const rows: Record<Level, number> = { L1: 0, L2: 0, L3: 0 };
+    let facts = 0;
+    let details = 0;
+    for (const range of ranges) {
+      const r = await runMatching(tx, {
+        ...range,
+        l1AmountTolerance: s.l1AmountTolerance,
+        l2AmountTolerance: s.l2AmountTolerance,
+        l3AmountTolerance: s.l3AmountTolerance,
+        stripeFeeMin: s.stripeFeeMin,
+        stripeFeeMax: s.stripeFeeMax,
+      });
+      for (const level of ['L1', 'L2', 'L3'] as const) rows[level] += r[level];
+      const f = await loadFacts(tx, range);
+      facts += f.facts;
+      details += f.details;
+    }
+    return { ...window, ranges, skipped, rows, facts, details, startedAt, finishedAt: now() };
+  });
 }
 
 /** DQ-07 on the business date's results: recorded and alerted, never halts. */
@@ -571,22 +609,6 @@ export async function dataQualityPostChecks(rt: Runtime, input: RunInput): Promi
     return r;
   });
   return dqOutcome(results, startedAt, false);
-}
-
-/** The two fact tables for the re-evaluated dates, in one transaction. */
-export async function loadFactsTask(
-  rt: Runtime,
-  input: RunInput & { fromDate: string; toDate: string },
-): Promise<FactsOutcome> {
-  const startedAt = now();
-  check(input);
-  if (!isValidDate(input.fromDate) || !isValidDate(input.toDate) || input.fromDate > input.toDate) {
-    throw new PipelineError(`invalid facts window ${input.fromDate} … ${input.toDate}`);
-  }
-  const r = await rt.warehouse.transaction((tx) =>
-    loadFacts(tx, { fromDate: input.fromDate, toDate: input.toDate }),
-  );
-  return { ...r, startedAt, finishedAt: now() };
 }
 
 export interface AnomalyOutcome {
@@ -611,25 +633,30 @@ export interface AnomalyFigures {
 /** Detect and apply ANO-01…ANO-07 for the re-evaluated dates, in one transaction. */
 export async function anomalyScan(
   rt: Runtime,
-  input: RunInput & { fromDate: string; toDate: string },
+  input: RunInput & { ranges: DateRange[] },
 ): Promise<AnomalyOutcome> {
   const startedAt = now();
   check(input);
-  if (!isValidDate(input.fromDate) || !isValidDate(input.toDate) || input.fromDate > input.toDate) {
-    throw new PipelineError(`invalid anomaly window ${input.fromDate} … ${input.toDate}`);
+  for (const r of input.ranges) {
+    if (!isValidDate(r.fromDate) || !isValidDate(r.toDate) || r.fromDate > r.toDate) {
+      throw new PipelineError(`invalid anomaly window ${r.fromDate} … ${r.toDate}`);
+    }
   }
-  const params: ScanParams = {
-    runId: input.runId,
-    reconDate: input.reconDate,
-    fromDate: input.fromDate,
-    toDate: input.toDate,
-    asOf: ts(input.asOf),
-    settings: rt.settings,
-  };
-  const { candidates, applied } = await rt.warehouse.transaction(async (tx) => {
-    const candidates = await detectAnomalies(tx, params);
-    const applied = await applyCandidates(tx, params);
-    return { candidates, applied };
+  const applied: ApplyResult = { detected: 0, escalated: 0, reopened: 0, autoResolved: 0, seen: 0 };
+  let candidates = 0;
+  await rt.warehouse.transaction(async (tx) => {
+    for (const range of input.ranges) {
+      const params: ScanParams = {
+        runId: input.runId,
+        reconDate: input.reconDate,
+        ...range,
+        asOf: ts(input.asOf),
+        settings: rt.settings,
+      };
+      candidates += await detectAnomalies(tx, params);
+      const r = await applyCandidates(tx, params);
+      for (const k of Object.keys(applied) as (keyof ApplyResult)[]) applied[k] += r[k];
+    }
   });
   return { applied, candidates, startedAt, finishedAt: now() };
 }
@@ -671,7 +698,6 @@ interface RecordInput extends RunInput {
   dq: DqOutcome;
   match?: MatchOutcome;
   dqPost?: DqOutcome;
-  facts?: FactsOutcome;
   anomalies?: AnomalyOutcome;
 }
 
@@ -728,7 +754,6 @@ export function summarize(
   };
   if (input.match) phases.match = seconds(input.match.startedAt, input.match.finishedAt);
   if (input.dqPost) phases.dqPost = seconds(input.dqPost.startedAt, input.dqPost.finishedAt);
-  if (input.facts) phases.facts = seconds(input.facts.startedAt, input.facts.finishedAt);
   if (input.anomalies) phases.anomalies = seconds(input.anomalies.startedAt, input.anomalies.finishedAt);
   return {
     runId: input.runId,
@@ -739,7 +764,9 @@ export function summarize(
     finishedAt,
     durationSeconds: seconds(input.startedAt, finishedAt),
     phases,
-    window: input.match ? { fromDate: input.match.fromDate, toDate: input.match.toDate } : null,
+    window: input.match
+      ? { fromDate: input.match.fromDate, toDate: input.match.toDate, skipped: input.match.skipped }
+      : null,
     levels,
     dq: [...input.dq.results, ...(input.dqPost?.results ?? [])],
     anomalies,
