@@ -5,6 +5,7 @@
 import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { ConnectionConfigError, StagingIOError } from '../errors.ts';
+import { S3ObjectStore } from './s3-object-store.ts';
 
 export interface ObjectStore {
   /** Where the store lives, e.g. `file:///…/staging` (no credentials). */
@@ -90,8 +91,8 @@ export class FileObjectStore implements ObjectStore {
 }
 
 /**
- * Open the staging store from `RECON_STAGING_URL`: `file://<dir>` or unset (→ `<home>/staging`).
- * `s3://` needs the AWS adapter, which the deployment work adds.
+ * Open the staging store from `RECON_STAGING_URL`: `file://<dir>`, `s3://bucket/prefix` (region
+ * and credentials from the AWS environment, as in Lambda), or unset (→ `<home>/staging`).
  */
 export function openObjectStore(url: string | undefined, home: string): ObjectStore {
   if (!url) return new FileObjectStore(join(home, 'staging'));
@@ -101,11 +102,7 @@ export function openObjectStore(url: string | undefined, home: string): ObjectSt
       throw new ConnectionConfigError('RECON_STAGING_URL file:// needs a directory, e.g. file://./staging');
     return new FileObjectStore(dir);
   }
-  if (url.startsWith('s3://')) {
-    throw new ConnectionConfigError(
-      'RECON_STAGING_URL s3:// is served by the AWS deployment (S3 object store); use file://<dir> locally',
-    );
-  }
+  if (url.startsWith('s3://')) return new S3ObjectStore(url);
   throw new ConnectionConfigError(
     `RECON_STAGING_URL must be file://<dir> or s3://bucket/prefix, got "${url}"`,
   );
