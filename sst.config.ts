@@ -1,4 +1,6 @@
 import type { SSTConfig } from 'sst';
+import { Monitoring } from './stacks/Monitoring.ts';
+import { Params } from './stacks/Params.ts';
 import { Storage } from './stacks/Storage.ts';
 
 /** Region used when neither `--region` nor the stage configuration names one. */
@@ -16,5 +18,7 @@ export default {
   },
   stacks(app) {
     app.stack(Storage);
+    app.stack(Params);
+    app.stack(Monitoring);
   },
 } satisfies SSTConfig;

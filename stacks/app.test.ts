@@ -20,6 +20,10 @@ describe('sst.config', () => {
       (app) => config.stacks(app),
       (app) => app.node.children.filter((c) => c instanceof Stack).map((s) => s.stackName),
     );
-    expect(names).toEqual(['test-revenue-reconciliation-Storage']);
+    expect(names).toEqual([
+      'test-revenue-reconciliation-Storage',
+      'test-revenue-reconciliation-Params',
+      'test-revenue-reconciliation-Monitoring',
+    ]);
   });
 });

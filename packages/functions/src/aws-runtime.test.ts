@@ -1,0 +1,262 @@
+import { tmpdir } from 'node:os';
+import {
+  GetParametersByPathCommand as GetParametersByPathCommandSdk,
+  type GetParametersByPathCommandInput,
+  type GetParametersByPathCommandOutput,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { MysqlConnectionConfig } from '../../core/src/sources/mysql.ts';
+import { sourceTable, type SourceId } from '../../core/src/sources/spec.ts';
+import type { SourceReader } from '../../core/src/sources/types.ts';
+import type { ObjectStore } from '../../core/src/staging/object-store.ts';
+import type { Warehouse } from '../../core/src/warehouse/types.ts';
+import type { WatermarkStore } from '../../core/src/warehouse/watermarks.ts';
+import {
+  createAwsRuntime,
+  loadAwsSettings,
+  mysqlConfigFromSecret,
+  parameterKey,
+  parametersMaxAge,
+  redactSecrets,
+} from './aws-runtime.ts';
+
+/*
+ * @aws-sdk/client-ssm (3.699) is typed against older @smithy types than aws-sdk-client-mock; the
+ * runtime contract is the same, so the stub and the command are re-typed once here.
+ */
+const ssm = mockClient(SSMClient as never) as unknown as AwsStub<
+  GetParametersByPathCommandInput,
+  GetParametersByPathCommandOutput,
+  unknown
+>;
+const GetParametersByPathCommand = GetParametersByPathCommandSdk as unknown as new (
+  input: GetParametersByPathCommandInput,
+) => Parameters<typeof ssm.send>[0];
+const sm = mockClient(SecretsManagerClient);
+
+beforeEach(() => {
+  ssm.reset();
+  sm.reset();
+  vi.stubEnv('AWS_REGION', 'us-east-1');
+});
+afterEach(() => vi.unstubAllEnvs());
+
+const warn = () => ({ warn: vi.fn<(message: string, attributes: Record<string, string>) => void>() });
+
+/** Two pages of GetParametersByPath under /recon/. */
+function twoPages(l1 = '0.02') {
+  ssm
+    .on(GetParametersByPathCommand, { Path: '/recon/', NextToken: undefined })
+    .resolves({
+      Parameters: [{ Name: '/recon/thresholds/l1_amount_tolerance', Value: l1 }],
+      NextToken: 'page-2',
+    })
+    .on(GetParametersByPathCommand, { Path: '/recon/', NextToken: 'page-2' })
+    .resolves({
+      Parameters: [
+        { Name: '/recon/config/extraction_lookback_days', Value: '5' },
+        { Name: '/recon/thresholds/stripe_fee_max', Value: '9.00' },
+        { Name: '/recon/misc/unknown_knob', Value: 'x' },
+        { Name: '/recon/alerting/wecom_warning_webhook', Value: 'https://hook.example/secret' },
+      ],
+    });
+}
+
+describe('SSM parameters → settings', () => {
+  it('maps the last segment snake_case → camelCase', () => {
+    expect(parameterKey('/recon/thresholds/l1_amount_tolerance')).toBe('l1AmountTolerance');
+    expect(parameterKey('config/l3_variance_tolerance_pct')).toBe('l3VarianceTolerancePct');
+  });
+
+  it('reads every page recursively under /recon/, applies the values over the defaults and ignores unknown parameters with a warning', async () => {
+    twoPages();
+    const logger = warn();
+    const settings = await loadAwsSettings({}, { parameters: new SSMProvider(), logger });
+    expect(settings.l1AmountTolerance).toBe('0.02');
+    expect(settings.extractionLookbackDays).toBe(5);
+    expect(settings.stripeFeeMax).toBe('9.00');
+    expect(settings.l2AmountTolerance).toBe('0.05'); // default
+    const calls = ssm.commandCalls(GetParametersByPathCommand);
+    expect(calls).toHaveLength(2);
+    expect(calls[0]!.args[0].input).toMatchObject({ Path: '/recon/', Recursive: true });
+    expect(logger.warn).toHaveBeenCalledTimes(1); // the webhook is known, not a warning
+    expect(logger.warn.mock.calls[0]![1]).toEqual({ parameter: '/recon/misc/unknown_knob' });
+    expect(JSON.stringify(logger.warn.mock.calls)).not.toContain('hook.example');
+  });
+
+  it('fails naming the parameter when a value is invalid', async () => {
+    twoPages('not-a-number');
+    const err = loadAwsSettings({}, { parameters: new SSMProvider(), logger: warn() });
+    await expect(err).rejects.toThrow(/invalid SSM parameter \/recon\/thresholds\/l1_amount_tolerance/);
+    await expect(err).rejects.toMatchObject({ name: 'SettingsError' });
+  });
+
+  it('caches for RECON_PARAMETERS_MAX_AGE_SECONDS; 0 re-reads every run (a change applies without a deploy)', async () => {
+    twoPages();
+    const provider = new SSMProvider();
+    await loadAwsSettings({}, { parameters: provider, logger: warn() });
+    await loadAwsSettings({}, { parameters: provider, logger: warn() });
+    expect(ssm.commandCalls(GetParametersByPathCommand)).toHaveLength(2); // one read, two pages
+
+    ssm.reset();
+    twoPages('0.03');
+    const fresh = new SSMProvider();
+    const env = { RECON_PARAMETERS_MAX_AGE_SECONDS: '0' };
+    expect((await loadAwsSettings(env, { parameters: fresh, logger: warn() })).l1AmountTolerance).toBe(
+      '0.03',
+    );
+    ssm.reset();
+    twoPages('0.04');
+    expect((await loadAwsSettings(env, { parameters: fresh, logger: warn() })).l1AmountTolerance).toBe(
+      '0.04',
+    );
+  });
+
+  it('bounds the cache TTL to 5 minutes', () => {
+    expect(parametersMaxAge({})).toBe(60);
+    expect(parametersMaxAge({ RECON_PARAMETERS_MAX_AGE_SECONDS: '300' })).toBe(300);
+    expect(() => parametersMaxAge({ RECON_PARAMETERS_MAX_AGE_SECONDS: '301' })).toThrow(
+      /RECON_PARAMETERS_MAX_AGE_SECONDS/,
+    );
+  });
+});
+
+describe('Secrets Manager secret → MySQL config', () => {
+  const rds = {
+    host: 'db.internal',
+    port: 3306,
+    username: 'recon',
+    password: 'S3cr3t!pw',
+    dbname: 'orders_db',
+  };
+
+  it('maps the RDS secret JSON', () => {
+    expect(mysqlConfigFromSecret('salesorder', JSON.stringify(rds), 'X')).toEqual({
+      host: 'db.internal',
+      port: 3306,
+      user: 'recon',
+      password: 'S3cr3t!pw',
+      database: 'orders_db',
+    });
+  });
+
+  it('accepts a text port and defaults dbname to the source database', () => {
+    const { dbname: _omit, ...rest } = rds;
+    const c = mysqlConfigFromSecret('salespayment', JSON.stringify({ ...rest, port: '3307' }), 'X');
+    expect(c).toMatchObject({ port: 3307, database: 'luckyus_sales_payment' });
+  });
+
+  it('names the missing field and the variable, never a value', () => {
+    const bad = JSON.stringify({ ...rds, host: '' });
+    expect(() => mysqlConfigFromSecret('salesorder', bad, 'RECON_SALESORDER_SECRET_ARN')).toThrow(
+      'secret of RECON_SALESORDER_SECRET_ARN has no host',
+    );
+    const thrown = (secret: string): Error => {
+      try {
+        mysqlConfigFromSecret('salesorder', secret, 'L');
+      } catch (error) {
+        return error as Error;
+      }
+      throw new Error('expected a failure');
+    };
+    const badPort = thrown(JSON.stringify({ ...rds, port: 'x' }));
+    expect(badPort).toMatchObject({
+      name: 'ConnectionConfigError',
+      message: 'secret of L has an invalid port',
+    });
+    const notJson = thrown('not json S3cr3t');
+    expect(notJson.message).toMatch(/^secret of L is not JSON;/);
+    expect(notJson.message).not.toContain('S3cr3t');
+  });
+});
+
+describe('createAwsRuntime', () => {
+  const env = {
+    RECON_STAGING_URL: 's3://recon-bucket/staging',
+    RECON_REDSHIFT_WORKGROUP: 'recon-wg',
+    RECON_REDSHIFT_DATABASE: 'recon',
+    RECON_SALESORDER_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:1:secret:so',
+  };
+  const fakes = {
+    staging: {} as ObjectStore,
+    warehouse: {} as Warehouse,
+    watermarks: {} as WatermarkStore,
+  };
+
+  it('opens connections once, reads settings per call and MySQL credentials from the secret on first read', async () => {
+    twoPages();
+    sm.on(GetSecretValueCommand, { SecretId: env.RECON_SALESORDER_SECRET_ARN }).resolves({
+      SecretString: JSON.stringify({
+        host: 'h',
+        port: 3306,
+        username: 'u',
+        password: 'pw-1234',
+        dbname: 'so',
+      }),
+    });
+    const opened: MysqlConnectionConfig[] = [];
+    const openReader = (source: SourceId, config: MysqlConnectionConfig): SourceReader => {
+      opened.push(config);
+      return {
+        source,
+        async *readPartition() {
+          yield [['1']];
+        },
+        close: async () => undefined,
+      };
+    };
+    const runtime = createAwsRuntime(env, {
+      ...fakes,
+      parameters: new SSMProvider(),
+      secrets: new SecretsProvider(),
+      logger: warn(),
+      openReader,
+    });
+    const rt = await runtime();
+    expect(rt.settings.l1AmountTolerance).toBe('0.02');
+    expect(rt.calendar).toBeDefined();
+    expect(rt.staging).toBe(fakes.staging);
+    expect(rt.tmpDir.startsWith(tmpdir())).toBe(true);
+    const rt2 = await runtime();
+    expect(rt2.tmpDir).toBe(rt.tmpDir);
+    expect(rt2.reader('salesorder')).toBe(rt.reader('salesorder'));
+    expect(opened).toHaveLength(0); // lazy: no secret read until a partition is read
+
+    const spec = sourceTable('t_order');
+    for (let i = 0; i < 2; i++) {
+      const rows = [];
+      for await (const batch of rt.reader('salesorder').readPartition(spec, { from: 'a', to: 'b' }))
+        rows.push(batch);
+      expect(rows).toEqual([[['1']]]);
+    }
+    expect(opened).toEqual([{ host: 'h', port: 3306, user: 'u', password: 'pw-1234', database: 'so' }]);
+    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(1); // cached
+    expect(redactSecrets('login failed for pw-1234')).toBe('login failed for ***');
+  });
+
+  it('fails naming a missing variable', async () => {
+    twoPages();
+    await expect(createAwsRuntime({}, { logger: warn() })()).rejects.toThrow(
+      'environment variable RECON_STAGING_URL is not set',
+    );
+    const rt = await createAwsRuntime(env, { ...fakes, parameters: new SSMProvider(), logger: warn() })();
+    const read = async () => {
+      for await (const _ of rt
+        .reader('ifiaccounting')
+        .readPartition(sourceTable('t_order'), { from: 'a', to: 'b' }));
+    };
+    await expect(read()).rejects.toThrow('RECON_IFIACCOUNTING_SECRET_ARN');
+  });
+
+  it('builds the S3, DynamoDB and Redshift Data adapters from the environment', async () => {
+    twoPages();
+    const rt = await createAwsRuntime(env, { parameters: new SSMProvider(), logger: warn() })();
+    expect(rt.staging.url).toBe('s3://recon-bucket/staging');
+    expect(rt.warehouse.dialect.name).toMatch(/redshift/i);
+  });
+});

@@ -1,0 +1,71 @@
+import { describe, expect, it, vi } from 'vitest';
+import { TASK_FUNCTIONS } from '../../core/src/pipeline/definition.ts';
+import type { Runtime } from '../../core/src/pipeline/runtime.ts';
+import * as tasks from '../../core/src/pipeline/tasks.ts';
+
+const fakeRuntime = vi.hoisted(() => ({ fake: true }));
+
+vi.mock('../../core/src/pipeline/tasks.ts', async (importOriginal) => {
+  const original = await importOriginal<Record<string, unknown>>();
+  const mocked: Record<string, unknown> = { ...original };
+  for (const [name, value] of Object.entries(original)) {
+    if (typeof value === 'function') mocked[name] = vi.fn(async () => ({ from: name }));
+  }
+  return mocked;
+});
+vi.mock('./aws-runtime.ts', async (importOriginal) => ({
+  ...(await importOriginal<Record<string, unknown>>()),
+  awsRuntime: vi.fn(async () => fakeRuntime),
+}));
+
+/** Handler module → (Task state, task function name). */
+const HANDLERS: Record<string, [keyof typeof TASK_FUNCTIONS, keyof typeof tasks]> = {
+  './plan-extraction.ts': ['PlanExtraction', 'planExtraction'],
+  './extract-partition.ts': ['ExtractPartition', 'extractPartition'],
+  './load-staging.ts': ['LoadStaging', 'loadStaging'],
+  './advance-watermarks.ts': ['AdvanceWatermarks', 'advanceWatermarks'],
+  './data-quality-pre-checks.ts': ['DataQualityPreChecks', 'dataQualityPreChecks'],
+  './record-halt.ts': ['RecordHalt', 'recordHalt'],
+  './match-levels.ts': ['MatchLevels', 'matchLevels'],
+  './data-quality-post-checks.ts': ['DataQualityPostChecks', 'dataQualityPostChecks'],
+  './anomaly-scan.ts': ['AnomalyScan', 'anomalyScan'],
+  './record-run.ts': ['RecordRun', 'recordRun'],
+  './record-failure.ts': ['RecordFailure', 'recordFailure'],
+};
+
+const context = {
+  functionName: 'f',
+  awsRequestId: 'r',
+  invokedFunctionArn: 'arn',
+  getRemainingTimeInMillis: () => 1000,
+};
+
+describe('handler modules', () => {
+  it('cover every Task state of the definition', () => {
+    expect(
+      Object.values(HANDLERS)
+        .map(([state]) => state)
+        .sort(),
+    ).toEqual(Object.keys(TASK_FUNCTIONS).sort());
+  });
+
+  it.each(Object.entries(HANDLERS))(
+    '%s calls its task function with the AWS runtime and the event',
+    async (path, [state, fnName]) => {
+      vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+      vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+      const mod = (await import(path)) as {
+        handler: ((event: unknown, ctx: unknown) => Promise<unknown>) & { taskName: string; task: unknown };
+      };
+      const task = tasks[fnName] as unknown as ReturnType<typeof vi.fn>;
+      task.mockClear();
+      const event = { runId: 'r1', reconDate: '2025-01-01', asOf: '2025-01-02T06:00:00Z' };
+      await expect(mod.handler(event, context)).resolves.toEqual({ from: fnName });
+      expect(task).toHaveBeenCalledTimes(1);
+      expect(task).toHaveBeenCalledWith(fakeRuntime as unknown as Runtime, event);
+      expect(mod.handler.taskName).toBe(state);
+      expect(mod.handler.task).toBe(task);
+      vi.restoreAllMocks();
+    },
+  );
+});
