@@ -84,6 +84,8 @@ const RUN_PARAMS = {
   'runId.$': '$.runId',
   'reconDate.$': '$.reconDate',
   'asOf.$': '$.asOf',
+  // Correlates every task's logs with the execution (Powertools Logger key `executionArn`).
+  'executionArn.$': '$$.Execution.Id',
 } as const;
 
 /**
@@ -120,6 +122,7 @@ export function pipelineDefinition(): { Comment: string; StartAt: string; States
         'partition.$': '$$.Map.Item.Value',
         'runId.$': '$.runId',
         'reconDate.$': '$.reconDate',
+        'executionArn.$': '$$.Execution.Id',
       },
       MaxConcurrency: EXTRACT_MAX_CONCURRENCY,
       ItemProcessor: {

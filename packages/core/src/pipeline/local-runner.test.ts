@@ -74,6 +74,12 @@ describe('pipeline state machine (local execution of the ASL definition)', () =>
     expect(attempts.get(0)).toBe(1);
     expect(calls.LoadStaging).toHaveLength(1);
     expect((calls.LoadStaging![0] as { partitions: unknown[] }).partitions).toHaveLength(3);
+    // Every task receives the execution id (as AWS's context object provides) for log correlation.
+    for (const state of ['PlanExtraction', 'ExtractPartition', 'LoadStaging', 'RecordRun']) {
+      expect(calls[state]![0], state).toMatchObject({
+        executionArn: 'arn:aws:states:us-east-1:000000000000:execution:recon-local:test-run',
+      });
+    }
     expect(calls.RecordFailure).toBeUndefined();
   });
 

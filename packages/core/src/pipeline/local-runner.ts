@@ -134,6 +134,15 @@ export async function runPipeline(
       ? undefined
       : Object.fromEntries(Object.keys(TASK_FUNCTIONS).map((s) => [s, options.retryIntervalMs as number]));
   const execution = machine.run(runInput as unknown as Parameters<StateMachine['run']>[0], {
+    // The context object AWS provides: tasks receive the execution id for log correlation.
+    context: {
+      Execution: {
+        Id: `arn:aws:states:us-east-1:000000000000:execution:recon-local:${runInput.runId}`,
+        Name: runInput.runId,
+        Input: runInput as unknown as Record<string, string>,
+        StartTime: new Date().toISOString(),
+      },
+    },
     overrides: {
       // Handlers return JSON (they round-trip through JSON.stringify like a Lambda payload).
       taskResourceLocalHandlers: handlers as unknown as Record<string, (input: unknown) => Promise<never>>,
