@@ -8,31 +8,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assign, resolve } from '../packages/core/src/anomalies/workflow.ts';
 import { type App, openApp } from '../packages/core/src/app.ts';
-import { EXIT, type Io } from '../packages/core/src/cli/main.ts';
+import { EXIT } from '../packages/core/src/cli/main.ts';
 import { backfillCommand } from '../packages/core/src/cli/run-commands.ts';
 import { runPipeline } from '../packages/core/src/pipeline/local-runner.ts';
 import { SOURCE_IDS, sourceTable } from '../packages/core/src/sources/spec.ts';
 import type { RawRow } from '../packages/core/src/sources/types.ts';
 import { generate } from '../packages/core/src/synthetic/generator.ts';
 import { writeChunk } from '../packages/core/src/synthetic/sinks.ts';
-
-const asOfOf = (batchEnd: string) => `${batchEnd.replace(' ', 'T')}Z`;
-
-function io(env: NodeJS.ProcessEnv): Io & { stdout: () => string; stderr: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
-    env,
-    stdout: () => out,
-    stderr: () => err,
-  };
-}
+import { asOfOf, io } from './support/cli-io.ts';
 
 type AnomalyRow = {
   anomaly_id: string;

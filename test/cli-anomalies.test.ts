@@ -17,24 +17,9 @@ import {
 } from '../packages/core/src/anomalies/types.ts';
 import { openApp } from '../packages/core/src/app.ts';
 import { ageText } from '../packages/core/src/cli/anomalies.ts';
-import { EXIT, type Io, main } from '../packages/core/src/cli/main.ts';
+import { EXIT, main } from '../packages/core/src/cli/main.ts';
 import type { SqlExecutor } from '../packages/core/src/warehouse/types.ts';
-
-function io(env: NodeJS.ProcessEnv): Io & { stdout: () => string; stderr: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
-    env,
-    stdout: () => out,
-    stderr: () => err,
-  };
-}
+import { io } from './support/cli-io.ts';
 
 interface Candidate {
   type: AnomalyType;

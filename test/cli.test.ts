@@ -7,25 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { EXIT, type Io, main } from '../packages/core/src/cli/main.ts';
+import { EXIT, main } from '../packages/core/src/cli/main.ts';
+import { io } from './support/cli-io.ts';
 
 const exec = promisify(execFile);
-
-function io(env: NodeJS.ProcessEnv = {}): Io & { stdout: () => string; stderr: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
-    env,
-    stdout: () => out,
-    stderr: () => err,
-  };
-}
 
 const home = () => mkdtempSync(join(tmpdir(), 'recon-cli-'));
 

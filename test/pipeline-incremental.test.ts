@@ -15,9 +15,9 @@ import { generate } from '../packages/core/src/synthetic/generator.ts';
 import { writeChunk } from '../packages/core/src/synthetic/sinks.ts';
 import { createTestMysqlSources, createTestPgDatabase } from './support/databases.ts';
 import { counts, deadLetterSnapshot, type Snapshot, stagingSnapshot } from './support/snapshot.ts';
+import { asOfOf } from './support/cli-io.ts';
 
 const DAYS = 5;
-const asOfOf = (batchEnd: string) => `${batchEnd.replace(' ', 'T')}Z`;
 
 interface Stack {
   /** Environment for the day-by-day app and for the fresh "full" app. */

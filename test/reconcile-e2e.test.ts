@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, openApp } from '../packages/core/src/app.ts';
-import { EXIT, type Io, main } from '../packages/core/src/cli/main.ts';
+import { EXIT, main } from '../packages/core/src/cli/main.ts';
 import { backfillCommand, dqCommand } from '../packages/core/src/cli/run-commands.ts';
 import { runPipeline } from '../packages/core/src/pipeline/local-runner.ts';
 import { SOURCE_IDS, sourceTable } from '../packages/core/src/sources/spec.ts';
@@ -17,24 +17,7 @@ import { generate } from '../packages/core/src/synthetic/generator.ts';
 import { writeChunk } from '../packages/core/src/synthetic/sinks.ts';
 import type { GeneratedChunk } from '../packages/core/src/synthetic/types.ts';
 import { reconSnapshot } from './support/recon-snapshot.ts';
-
-const asOfOf = (batchEnd: string) => `${batchEnd.replace(' ', 'T')}Z`;
-
-function io(env: NodeJS.ProcessEnv): Io & { stdout: () => string; stderr: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
-    env,
-    stdout: () => out,
-    stderr: () => err,
-  };
-}
+import { asOfOf, io } from './support/cli-io.ts';
 
 /** Write the chunks of each day and run the pipeline after each day; returns the runs' as-of. */
 async function runDays(app: App, chunks: Iterable<GeneratedChunk>, onDay?: (date: string) => Promise<void>) {

@@ -50,7 +50,7 @@ export function duckType(col: Pick<StagingColumn, 'kind' | 'sqlType'>): string {
 /** A DuckDB string literal for a file path (quotes doubled; DuckDB has no backslash escapes). */
 function literalPath(path: string): string {
   if (path.includes('\u0000')) throw new StagingIOError(`unsafe staging file path "${path}"`);
-  return `'${path.replaceAll("'", "''")}'`;
+  return quoteLiteral(path);
 }
 
 function ident(name: string): string {
