@@ -1,6 +1,7 @@
 import type { SSTConfig } from 'sst';
 import { Monitoring } from './stacks/Monitoring.ts';
 import { Params } from './stacks/Params.ts';
+import { Pipeline } from './stacks/Pipeline.ts';
 import { Storage } from './stacks/Storage.ts';
 
 /** Region used when neither `--region` nor the stage configuration names one. */
@@ -19,6 +20,7 @@ export default {
   stacks(app) {
     app.stack(Storage);
     app.stack(Params);
+    app.stack(Pipeline);
     app.stack(Monitoring);
   },
 } satisfies SSTConfig;

@@ -1,7 +1,14 @@
-import { Stack } from 'aws-cdk-lib';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import config from '../sst.config.ts';
-import { synthApp } from './synth.ts';
+import { TASKS } from './Pipeline.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 describe('sst.config', () => {
   it('names the app and defaults the region to us-east-1', async () => {
@@ -13,17 +20,60 @@ describe('sst.config', () => {
       region: 'eu-west-1',
     });
   });
+});
 
-  it('chains the stacks, each named after the stage', async () => {
-    const names = await synthApp(
-      'test',
-      (app) => config.stacks(app),
-      (app) => app.node.children.filter((c) => c instanceof Stack).map((s) => s.stackName),
-    );
-    expect(names).toEqual([
-      'test-revenue-reconciliation-Storage',
-      'test-revenue-reconciliation-Params',
-      'test-revenue-reconciliation-Monitoring',
-    ]);
-  });
+describe('npm run synth', () => {
+  it('writes every stack template and the bundled handlers, with no AWS configuration at all', async () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'recon-synth-home-'));
+    const out = path.join(home, 'out');
+    try {
+      // No AWS configuration: no AWS_* variables, and config/credentials files that do not exist.
+      const env = {
+        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_'))),
+        AWS_CONFIG_FILE: path.join(home, 'no-aws-config'),
+        AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'no-aws-credentials'),
+      };
+      const { stdout } = await promisify(execFile)(
+        path.join(ROOT, 'node_modules/.bin/tsx'),
+        ['scripts/synth.ts', '--stage', 'example', '--out', out],
+        { cwd: ROOT, env, maxBuffer: 10 * 1024 * 1024 },
+      );
+      const stacks = ['Storage', 'Params', 'Pipeline', 'Monitoring'].map(
+        (s) => `example-revenue-reconciliation-${s}`,
+      );
+      for (const s of stacks) {
+        expect(stdout).toContain(`${s}: `);
+        expect(existsSync(path.join(out, 'cdk.out', `${s}.template.json`))).toBe(true);
+      }
+      expect(stdout).toMatch(/synthesized stage example in \d+\.\d s/);
+
+      // Each task's handler is bundled, with the SQL models beside it; DuckDB (native, arm64) only
+      // where a task uses it.
+      const cdkOut = path.join(out, 'cdk.out');
+      const bundles = readdirSync(cdkOut)
+        .filter((d) => d.startsWith('asset.') && existsSync(path.join(cdkOut, d, 'packages/functions/src')))
+        .map((d) => path.join(cdkOut, d));
+      const byHandler = new Map(
+        bundles.map((b) => [
+          readdirSync(path.join(b, 'packages/functions/src')).find((f) => f.endsWith('.mjs'))!,
+          b,
+        ]),
+      );
+      for (const [state, spec] of Object.entries(TASKS)) {
+        const dir = byHandler.get(`${spec.handler}.mjs`);
+        expect(dir, state).toBeDefined();
+        expect(existsSync(path.join(dir!, 'sql/ddl/001_schema.sql')), state).toBe(true);
+        const binding = path.join(dir!, 'node_modules/@duckdb/node-bindings-linux-arm64/duckdb.node');
+        expect(existsSync(binding), state).toBe(spec.needs.includes('duckdb'));
+        if (spec.needs.includes('duckdb')) {
+          // An ELF object for AArch64 (e_machine 183), not the build machine's.
+          const header = readFileSync(binding).subarray(0, 20);
+          expect(header.subarray(1, 4).toString()).toBe('ELF');
+          expect(header.readUInt16LE(18)).toBe(183);
+        }
+      }
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 300_000);
 });

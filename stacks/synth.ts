@@ -18,8 +18,8 @@ let initialized: Promise<void> | undefined;
  * Loads `sst.config.ts` once per process with an explicit stage: without one SST prompts on stdin
  * for a personal stage.
  */
-function initOnce(): Promise<void> {
-  initialized ??= initProject({ stage: 'test', root: ROOT });
+function initOnce(stage = 'test'): Promise<void> {
+  initialized ??= initProject({ stage, root: ROOT });
   return initialized;
 }
 
@@ -54,6 +54,34 @@ export async function synthApp<T>(
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
+}
+
+/**
+ * Synthesizes the whole app (`sst.config.ts`) for `stage` into `outDir`, as `sst deploy` would up
+ * to the point where it needs AWS: `outDir/cdk.out` holds the CloudFormation templates
+ * (`<stack>.template.json`) and the bundled handlers (asset directories the templates reference).
+ * Needs no AWS credentials; fetches only the Linux arm64 DuckDB binding from the npm registry
+ * (cached after the first time).
+ * @returns the template file of each stack, by stack name
+ */
+export async function synthesizeApp(stage: string, outDir: string): Promise<Record<string, string>> {
+  process.env['NODE_ENV'] = 'test';
+  await initOnce(stage);
+  const { paths } = useProject();
+  rmSync(outDir, { recursive: true, force: true });
+  paths.out = path.join(outDir, '.sst');
+  paths.artifacts = path.join(outDir, '.sst', 'artifacts');
+  const cdkOut = path.join(outDir, 'cdk.out');
+  const app = new App(
+    { mode: 'deploy', stage, name: 'revenue-reconciliation', region: 'us-east-1' },
+    { outdir: cdkOut },
+  );
+  const { default: config } = await import('../sst.config.ts');
+  await config.stacks(app);
+  await app.finish();
+  const assembly = app.synth();
+  rmSync(paths.out, { recursive: true, force: true });
+  return Object.fromEntries(assembly.stacks.map((s) => [s.stackName, path.join(cdkOut, s.templateFile)]));
 }
 
 /**

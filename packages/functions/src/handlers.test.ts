@@ -1,7 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import { TASK_FUNCTIONS } from '../../core/src/pipeline/definition.ts';
 import type { Runtime } from '../../core/src/pipeline/runtime.ts';
-import * as tasks from '../../core/src/pipeline/tasks.ts';
+import * as startRunModule from '../../core/src/pipeline/start-run.ts';
+import * as taskModule from '../../core/src/pipeline/tasks.ts';
+
+const tasks = { ...taskModule, ...startRunModule };
 
 const fakeRuntime = vi.hoisted(() => ({ fake: true }));
 
@@ -13,6 +16,9 @@ vi.mock('../../core/src/pipeline/tasks.ts', async (importOriginal) => {
   }
   return mocked;
 });
+vi.mock('../../core/src/pipeline/start-run.ts', () => ({
+  startRun: vi.fn(async () => ({ from: 'startRun' })),
+}));
 vi.mock('./aws-runtime.ts', async (importOriginal) => ({
   ...(await importOriginal<Record<string, unknown>>()),
   awsRuntime: vi.fn(async () => fakeRuntime),
@@ -20,6 +26,7 @@ vi.mock('./aws-runtime.ts', async (importOriginal) => ({
 
 /** Handler module → (Task state, task function name). */
 const HANDLERS: Record<string, [keyof typeof TASK_FUNCTIONS, keyof typeof tasks]> = {
+  './start-run.ts': ['StartRun', 'startRun'],
   './plan-extraction.ts': ['PlanExtraction', 'planExtraction'],
   './extract-partition.ts': ['ExtractPartition', 'extractPartition'],
   './load-staging.ts': ['LoadStaging', 'loadStaging'],

@@ -10,6 +10,7 @@
 
 /** Task states and the function each one runs (placeholder name in the definition). */
 export const TASK_FUNCTIONS = {
+  StartRun: 'StartRunFunctionArn',
   PlanExtraction: 'PlanExtractionFunctionArn',
   ExtractPartition: 'ExtractPartitionFunctionArn',
   LoadStaging: 'LoadStagingFunctionArn',
@@ -89,8 +90,10 @@ const RUN_PARAMS = {
 } as const;
 
 /**
- * The definition. Input: `{ runId, reconDate: 'YYYY-MM-DD', asOf: ISO-8601 }`.
- * Output: the input plus `plan`, `extracted`, `load`, `watermarks`, `record`.
+ * The definition. Input: `{ reconDate?: 'YYYY-MM-DD', runId?, asOf?: ISO-8601, scheduledTime?: ISO-8601 }`
+ * (the schedule sends only `scheduledTime`); StartRun resolves it to `{ runId, reconDate, asOf }`.
+ * Output: that plus `plan`, `extracted`, `load`, `watermarks`, `dq`, `match`, `dqPost`,
+ * `anomalies`, `record`.
  */
 export function pipelineDefinition(): { Comment: string; StartAt: string; States: Record<string, State> } {
   const catchable = [
@@ -106,6 +109,21 @@ export function pipelineDefinition(): { Comment: string; StartAt: string; States
     'RecordRun',
   ];
   const states: Record<string, State> = {
+    StartRun: task('StartRun', {
+      Comment:
+        'Resolve the run request: the schedule gives scheduledTime (→ the previous business date); asOf defaults to the execution start, runId to the execution name.',
+      Parameters: {
+        'request.$': '$',
+        'executionName.$': '$$.Execution.Name',
+        'executionStartTime.$': '$$.Execution.StartTime',
+        'executionArn.$': '$$.Execution.Id',
+      },
+      // The resolved request replaces the input: every later state reads $.runId, $.reconDate, $.asOf.
+      ResultPath: '$',
+      // Nothing to record yet (no valid run id or date): an invalid request fails the execution.
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'PipelineFailed' }],
+      Next: 'PlanExtraction',
+    }),
     PlanExtraction: task('PlanExtraction', {
       Comment: 'Read watermarks; split each table window into partitions (table × time slice).',
       Parameters: RUN_PARAMS,
@@ -255,7 +273,7 @@ export function pipelineDefinition(): { Comment: string; StartAt: string; States
   for (const name of catchable) states[`${name}Failed`] = failedPass(name);
   return {
     Comment: 'Revenue Reconciliation: daily pipeline for one business date',
-    StartAt: 'PlanExtraction',
+    StartAt: 'StartRun',
     States: states,
   };
 }

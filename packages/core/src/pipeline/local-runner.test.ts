@@ -20,6 +20,7 @@ function fakeHandlers(extract: (input: { partition: { index: number } }) => Prom
     return fn(input as never);
   };
   const handlers = {
+    StartRun: record('StartRun', async (i: { request: unknown }) => i.request),
     PlanExtraction: record('PlanExtraction', async () => ({ windows: [], partitions })),
     ExtractPartition: record('ExtractPartition', extract as (input: never) => Promise<unknown>),
     LoadStaging: record('LoadStaging', async () => ({ tables: [] })),

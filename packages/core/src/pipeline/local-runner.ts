@@ -4,11 +4,12 @@
  * definition's own, exactly as deployed.
  */
 import '../polyfills.ts';
-import { randomUUID } from 'node:crypto';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { PipelineError } from '../errors.ts';
 import { pipelineDefinition, substitute, TASK_FUNCTIONS, type TaskStateName } from './definition.ts';
+import { newRunId } from './run-id.ts';
 import type { Runtime } from './runtime.ts';
+import { type StartRunInput, startRun } from './start-run.ts';
 import {
   advanceWatermarks,
   anomalyScan,
@@ -28,6 +29,8 @@ import {
 /** A task handler: JSON in, JSON out (as a Lambda function). */
 export type TaskHandler = (input: never) => Promise<unknown>;
 
+export { newRunId };
+
 /** The task functions bound to a runtime, keyed by state name. */
 export function localHandlers(rt: Runtime): Record<TaskStateName, (input: unknown) => Promise<unknown>> {
   // Task inputs are shaped by the definition's Parameters; outputs round-trip through JSON like
@@ -37,6 +40,7 @@ export function localHandlers(rt: Runtime): Record<TaskStateName, (input: unknow
     async (input: unknown) =>
       JSON.parse(JSON.stringify(await fn(rt, input as I)));
   return {
+    StartRun: bind((r: Runtime, input: StartRunInput) => startRun(r, input)),
     PlanExtraction: bind(planExtraction),
     ExtractPartition: bind(extractPartition),
     LoadStaging: bind(loadStaging),
@@ -86,6 +90,11 @@ export interface LocalRunOptions {
   onProgress?: (event: PipelineProgress) => void;
   /** Override every Retry interval (ms) — for tests; the definition's own intervals otherwise. */
   retryIntervalMs?: number;
+  /**
+   * The definition to execute (default {@link localDefinition}) — e.g. the one taken from the
+   * synthesized CloudFormation template. Task states still run their local handlers (by state name).
+   */
+  definition?: object;
   /** Replace task handlers (tests inject faults this way). */
   handlers?: Partial<Record<TaskStateName, (input: unknown) => Promise<unknown>>>;
 }
@@ -94,11 +103,6 @@ export type PipelineOutcome =
   | { status: 'SUCCEEDED'; runId: string; summary: RunSummary; output: unknown }
   | { status: 'HALTED_DQ'; runId: string; summary: RunSummary; cause: string }
   | { status: 'FAILED'; runId: string; failedStep: string | null; error: string; cause: string };
-
-/** A new run id: date + random suffix (safe in keys and SQL). */
-export function newRunId(reconDate: string): string {
-  return `${reconDate.replaceAll('-', '')}-${randomUUID().slice(0, 8)}`;
-}
 
 /** Execute the pipeline for one business date through the state-machine definition. */
 export async function runPipeline(
@@ -111,7 +115,8 @@ export async function runPipeline(
     reconDate: input.reconDate,
     asOf: input.asOf,
   };
-  const machine = new StateMachine(localDefinition() as unknown as StateMachineDefinition, {
+  const definition = options.definition ?? localDefinition();
+  const machine = new StateMachine(definition as unknown as StateMachineDefinition, {
     validationOptions: { checkPaths: true, checkArn: true },
   });
   // Track every task in flight: when one Map iteration fails the execution ends at once, but
