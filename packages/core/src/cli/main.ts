@@ -7,6 +7,7 @@ import { type App, openApp } from '../app.ts';
 import { ConnectionConfigError, describeError, ReconError, SettingsError, UsageError } from '../errors.ts';
 import { parseDateArg, parseInstantArg } from '../time.ts';
 import { registerAnomalyCommands } from './anomalies.ts';
+import { registerAwsCommands } from './aws.ts';
 import { runDemo } from './demo.ts';
 import { backfillCommand, dqCommand, EXIT, runCommand } from './run-commands.ts';
 
@@ -164,6 +165,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       }
     });
   registerAnomalyCommands(program, io, setExit);
+  registerAwsCommands(program, io, setExit);
   return program;
 }
 
