@@ -117,21 +117,14 @@ describe('Pipeline stack: state machine', () => {
         MaxAttempts: 2,
       },
     ]);
-    // Every step after StartRun is caught, recorded as a failure naming the step, then fails.
-    for (const name of [
-      'PlanExtraction',
-      'ExtractPartitions',
-      'LoadStaging',
-      'MatchLevels',
-      'AnomalyScan',
-      'RecordRun',
-    ]) {
-      expect(states[name]!.Catch).toEqual([
-        { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: `${name}Failed` },
-      ]);
-      expect(states[`${name}Failed`]).toMatchObject({ Type: 'Pass', Result: name, Next: 'RecordFailure' });
-    }
-    expect(states.PipelineFailed).toMatchObject({ Type: 'Fail' });
+    // Nothing is caught: an execution fails at the failed task, so a redrive resumes there (a
+    // Catch into a Fail state would make the Fail state the step a redrive reruns).
+    expect(JSON.stringify(definition)).not.toContain('"Catch"');
+    expect(
+      Object.values(states)
+        .filter((st) => st.Type === 'Fail')
+        .map((st) => st.Error),
+    ).toEqual(['DataQualityHalt']);
     expect(states.HaltedByDataQuality).toMatchObject({ Type: 'Fail', Error: 'DataQualityHalt' });
   });
 
@@ -173,8 +166,8 @@ describe('Pipeline stack: functions', () => {
     const retained = Object.values(template.findResources('Custom::LogRetention')).map(
       (r) => (r as { Properties: { RetentionInDays: number } }).Properties.RetentionInDays,
     );
-    // Task functions + the two migration functions.
-    expect(retained.length).toBe(Object.keys(TASKS).length + 2);
+    // Task functions + the failure recorder + the two migration functions.
+    expect(retained.length).toBe(Object.keys(TASKS).length + 3);
     expect(new Set(retained)).toEqual(new Set([90]));
   });
 
@@ -210,6 +203,44 @@ describe('Pipeline stack: functions', () => {
       SecurityGroupIds: config.vpc.securityGroupIds,
     });
     expect(resources[functionId('MatchLevels')]!.Properties.VpcConfig).toBeUndefined();
+  });
+
+  it('records every failed, timed-out or aborted execution from its status-change event', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      Name: 'test-recon-failed-executions',
+      EventPattern: {
+        source: ['aws.states'],
+        'detail-type': ['Step Functions Execution Status Change'],
+        detail: {
+          status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+          stateMachineArn: [{ Ref: Match.stringLikeRegexp('^StateMachine') }],
+        },
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RecordFailureFunction'), 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 21600 },
+        }),
+      ],
+    });
+    const recorder = functionId('RecordFailure');
+    expect(resources[recorder]!.Properties).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: 'packages/functions/src/record-failure.handler',
+    });
+    const history = statementsOf(recorder).filter((st) =>
+      actionsOf(st).includes('states:GetExecutionHistory'),
+    );
+    expect(JSON.stringify(history.map((h) => h.Resource))).toContain(
+      ':execution:test-recon-daily-pipeline:*',
+    );
+    // It writes the run record through the Data API; nothing else.
+    expect(
+      statementsOf(recorder)
+        .flatMap(actionsOf)
+        .filter((a) => /^(s3|dynamodb):/.test(a)),
+    ).toEqual([]);
   });
 
   it('applies the warehouse migrations as a deploy step before the state machine exists', () => {

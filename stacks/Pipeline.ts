@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -78,8 +78,14 @@ export const TASKS: Readonly<
   },
   AnomalyScan: { handler: 'anomaly-scan', memoryMb: 512, timeoutSeconds: 900, needs: ['warehouse'] },
   RecordRun: { handler: 'record-run', memoryMb: 256, timeoutSeconds: 300, needs: ['warehouse'] },
-  RecordFailure: { handler: 'record-failure', memoryMb: 256, timeoutSeconds: 300, needs: ['warehouse'] },
 };
+
+/** The failure recorder (not a state: invoked by the rule on failed executions). */
+export const RECORD_FAILURE_FUNCTION = {
+  handler: 'record-failure',
+  memoryMb: 256,
+  timeoutSeconds: 300,
+} as const;
 
 /** Log retention of every function and of the state machine's execution log. */
 export const LOG_RETENTION = 'three_months' as const;
@@ -165,7 +171,7 @@ function handlerPath(file: string): string {
 /**
  * Pipeline stack: one Lambda per Task state, the Standard state machine (the core ASL embedded with
  * definition substitutions, execution logging and X-Ray tracing), the daily EventBridge schedule,
- * and the warehouse migrations run as a deploy step.
+ * the rule recording failed executions, and the warehouse migrations run as a deploy step.
  *
  * Imported, never created: the source database secrets, the VPC the extraction joins, the Redshift
  * workgroup, its secret and its COPY role — all named by the stage configuration.
@@ -335,11 +341,51 @@ export function Pipeline({ stack, app }: StackContext) {
     }),
   );
 
+  // Failed executions are recorded from their status-change event: the definition catches nothing,
+  // so the execution fails at the failed task and a redrive resumes there.
+  const recordFailure = new SstFunction(stack, 'RecordFailureFunction', {
+    ...common(['warehouse']),
+    handler: handlerPath(RECORD_FAILURE_FUNCTION.handler),
+    memorySize: RECORD_FAILURE_FUNCTION.memoryMb,
+    timeout: RECORD_FAILURE_FUNCTION.timeoutSeconds,
+    description: 'Revenue Reconciliation: records failed executions',
+  });
+  params.grantRead(recordFailure);
+  recordFailure.attachPermissions([
+    ...grants.warehouse,
+    new iam.PolicyStatement({
+      actions: ['states:GetExecutionHistory'],
+      resources: [
+        stack.formatArn({
+          service: 'states',
+          resource: 'execution',
+          resourceName: `${stateMachineName(app.stage)}:*`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ],
+    }),
+  ]);
+  const failures = new events.Rule(stack, 'FailedExecutions', {
+    ruleName: stagedName(app.stage, 'recon-failed-executions'),
+    description: 'Record every execution of the pipeline that ends failed, timed out or aborted',
+    eventPattern: {
+      source: ['aws.states'],
+      detailType: ['Step Functions Execution Status Change'],
+      detail: {
+        status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+        stateMachineArn: [stateMachine.stateMachineArn],
+      },
+    },
+  });
+  failures.addTarget(
+    new targets.LambdaFunction(recordFailure, { retryAttempts: 4, maxEventAge: Duration.hours(6) }),
+  );
+
   stack.addOutputs({
     StateMachineArn: stateMachine.stateMachineArn,
     StateMachineName: stateMachine.stateMachineName,
     ExecutionLogGroup: executionLog.logGroupName,
   });
 
-  return { stateMachine, functions, schedule };
+  return { stateMachine, functions, schedule, recordFailure };
 }

@@ -149,7 +149,17 @@ describe('taskHandler', () => {
   it('counts a failed run for the PipelineFailed alarm', async () => {
     await taskHandler(
       'RecordFailure',
-      async () => ({ status: 'FAILED', failedStep: 'LoadStaging', error: 'WarehouseError: x' }),
+      async () => ({
+        pipelineFailed: true,
+        recorded: true,
+        failedStep: 'LoadStaging',
+        error: 'WarehouseError',
+      }),
+      options(),
+    )({}, context);
+    await taskHandler(
+      'RecordFailure',
+      async () => ({ pipelineFailed: false, recorded: false, reason: 'halted by data quality' }),
       options(),
     )({}, context);
     expect(emf().filter((m) => m.name === 'PipelineFailed')).toEqual([

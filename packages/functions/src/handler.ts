@@ -11,7 +11,11 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import type { TaskStateName } from '../../core/src/pipeline/definition.ts';
+import type { RECORD_FAILURE, TaskStateName } from '../../core/src/pipeline/definition.ts';
+import type { FailedExecutionOutcome } from '../../core/src/pipeline/failed-execution.ts';
+
+/** A handler: a Task state's, or the failure recorder's. */
+export type HandlerName = TaskStateName | typeof RECORD_FAILURE;
 import { METRICS } from '../../core/src/metrics.ts';
 import type { Runtime } from '../../core/src/pipeline/runtime.ts';
 import type { DqOutcome, LoadResult, PartitionResult, RunSummary } from '../../core/src/pipeline/tasks.ts';
@@ -116,12 +120,12 @@ function runMetrics(metrics: Metrics, s: RunSummary): void {
  * - ExtractPartition: `RecordsExtracted` (dimension `Source`), `DeadLetterCount`;
  * - LoadStaging: `RecordsLoaded` (rows upserted into staging; the product's own);
  * - DataQualityPreChecks / DataQualityPostChecks: `DQChecksFailed`;
- * - RecordFailure: `PipelineFailed` = 1;
+ * - RecordFailure: `PipelineFailed` = 1 for an execution that failed (not for a data-quality halt);
  * - RecordRun / RecordHalt: `PipelineDuration`, `PhaseDuration` (`Phase`),
  *   `MatchRate` (`Level`, when matched), `AnomalyCount` (`Severity`, when scanned).
  * Every metric also has the default dimensions `service` and `stage`.
  */
-export function emitTaskMetrics(name: TaskStateName, output: unknown, metrics: Metrics): void {
+export function emitTaskMetrics(name: HandlerName, output: unknown, metrics: Metrics): void {
   if (!isObj(output)) return;
   switch (name) {
     case 'ExtractPartition': {
@@ -151,7 +155,9 @@ export function emitTaskMetrics(name: TaskStateName, output: unknown, metrics: M
       metrics.addMetric(METRICS.dqChecksFailed, MetricUnit.Count, (output as unknown as DqOutcome).failed);
       return;
     case 'RecordFailure':
-      metrics.addMetric(METRICS.pipelineFailed, MetricUnit.Count, 1);
+      if ((output as unknown as FailedExecutionOutcome).pipelineFailed) {
+        metrics.addMetric(METRICS.pipelineFailed, MetricUnit.Count, 1);
+      }
       return;
     case 'RecordRun':
     case 'RecordHalt':
@@ -169,7 +175,7 @@ export function emitTaskMetrics(name: TaskStateName, output: unknown, metrics: M
  * @param fn its task function from `pipeline/tasks.ts`
  */
 export function taskHandler<I, O>(
-  name: TaskStateName,
+  name: HandlerName,
   fn: TaskFunction<I, O>,
   options: TaskHandlerOptions = {},
 ) {

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { TASK_FUNCTIONS } from '../../core/src/pipeline/definition.ts';
 import type { Runtime } from '../../core/src/pipeline/runtime.ts';
+import * as failedExecution from '../../core/src/pipeline/failed-execution.ts';
 import * as startRunModule from '../../core/src/pipeline/start-run.ts';
 import * as taskModule from '../../core/src/pipeline/tasks.ts';
 
@@ -18,6 +19,9 @@ vi.mock('../../core/src/pipeline/tasks.ts', async (importOriginal) => {
 });
 vi.mock('../../core/src/pipeline/start-run.ts', () => ({
   startRun: vi.fn(async () => ({ from: 'startRun' })),
+}));
+vi.mock('../../core/src/pipeline/failed-execution.ts', () => ({
+  recordFailedExecution: vi.fn(async () => ({ pipelineFailed: true, recorded: true })),
 }));
 vi.mock('./aws-runtime.ts', async (importOriginal) => ({
   ...(await importOriginal<Record<string, unknown>>()),
@@ -37,7 +41,6 @@ const HANDLERS: Record<string, [keyof typeof TASK_FUNCTIONS, keyof typeof tasks]
   './data-quality-post-checks.ts': ['DataQualityPostChecks', 'dataQualityPostChecks'],
   './anomaly-scan.ts': ['AnomalyScan', 'anomalyScan'],
   './record-run.ts': ['RecordRun', 'recordRun'],
-  './record-failure.ts': ['RecordFailure', 'recordFailure'],
 };
 
 const context = {
@@ -75,4 +78,21 @@ describe('handler modules', () => {
       vi.restoreAllMocks();
     },
   );
+
+  it('./record-failure.ts records the failed execution of the event with the AWS runtime', async () => {
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const mod = (await import('./record-failure.ts')) as {
+      handler: ((event: unknown, ctx: unknown) => Promise<unknown>) & { taskName: string };
+    };
+    const record = failedExecution.recordFailedExecution as unknown as ReturnType<typeof vi.fn>;
+    record.mockClear();
+    const event = { detail: { executionArn: 'arn:x', name: 'n', status: 'FAILED', startDate: 1 } };
+    await expect(mod.handler(event, context)).resolves.toEqual({ pipelineFailed: true, recorded: true });
+    expect(record).toHaveBeenCalledTimes(1);
+    expect(record.mock.calls[0]![0]).toBe(fakeRuntime);
+    expect(record.mock.calls[0]![1]).toEqual(event);
+    expect(typeof record.mock.calls[0]![2]).toBe('function');
+    expect(mod.handler.taskName).toBe('RecordFailure');
+    vi.restoreAllMocks();
+  });
 });

@@ -1,5 +1,17 @@
-/** Lambda handler of the `RecordFailure` Task state: {@link recordFailure} over the AWS runtime. */
-import { recordFailure } from '../../core/src/pipeline/tasks.ts';
+/**
+ * Lambda handler of the failure recorder, invoked by the EventBridge rule on the state machine's
+ * "Execution Status Change" events (FAILED, TIMED_OUT, ABORTED): {@link recordFailedExecution}
+ * over the AWS runtime, the failed step read from the execution's history.
+ */
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { failedStepOf } from '../../core/src/aws/failed-step.ts';
+import { recordFailedExecution } from '../../core/src/pipeline/failed-execution.ts';
 import { taskHandler } from './handler.ts';
 
-export const handler = taskHandler('RecordFailure', recordFailure);
+let sfn: SFNClient | undefined;
+
+export const handler = taskHandler(
+  'RecordFailure',
+  (rt, event: Parameters<typeof recordFailedExecution>[1]) =>
+    recordFailedExecution(rt, event, (arn) => failedStepOf((sfn ??= new SFNClient({})), arn)),
+);

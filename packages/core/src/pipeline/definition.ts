@@ -4,8 +4,14 @@
  * local runner substitutes local ARNs and maps each Task state to its handler by state name.
  *
  * Retry policy (seed §10.1): transient source errors 3× with 30/60/120 s backoff; staging
- * write failures 3× linear 10 s; warehouse/reconciliation errors 2× linear 30 s. Every failure
- * is caught, recorded as a FAILED run naming the failing step, and ends in a Fail state.
+ * write failures 3× linear 10 s; warehouse/reconciliation errors 2× linear 30 s.
+ *
+ * Failures are deliberately NOT caught: once its retries are exhausted a task fails the execution
+ * at that task, so a redrive (Step Functions reruns the unsuccessful step, keeping the outputs of
+ * the steps that succeeded) resumes exactly there. Catching into a Fail state would make the Fail
+ * state the unsuccessful step and a redrive would only fail again. The failure is recorded
+ * outside the definition, by {@link RECORD_FAILURE} — in AWS on the execution's status-change
+ * event, locally by the runner when the execution ends failed.
  */
 
 /** Task states and the function each one runs (placeholder name in the definition). */
@@ -21,8 +27,13 @@ export const TASK_FUNCTIONS = {
   DataQualityPostChecks: 'DataQualityPostChecksFunctionArn',
   AnomalyScan: 'AnomalyScanFunctionArn',
   RecordRun: 'RecordRunFunctionArn',
-  RecordFailure: 'RecordFailureFunctionArn',
 } as const;
+
+/**
+ * The task that records a failed execution (a FAILED run naming the failed step and the error).
+ * Not a state of the definition (see the module comment).
+ */
+export const RECORD_FAILURE = 'RecordFailure';
 
 export type TaskStateName = keyof typeof TASK_FUNCTIONS;
 
@@ -67,20 +78,6 @@ function task(name: TaskStateName, extra: State): State {
   return { Type: 'Task', Resource: `\${${TASK_FUNCTIONS[name]}}`, ...extra };
 }
 
-/** Route every error of `stateName` to a Pass state naming it, then to RecordFailure. */
-function caught(stateName: string): Json {
-  return [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: `${stateName}Failed` }];
-}
-
-function failedPass(stateName: string): State {
-  return {
-    Type: 'Pass',
-    Result: stateName,
-    ResultPath: '$.failedStep',
-    Next: 'RecordFailure',
-  };
-}
-
 const RUN_PARAMS = {
   'runId.$': '$.runId',
   'reconDate.$': '$.reconDate',
@@ -96,18 +93,6 @@ const RUN_PARAMS = {
  * `anomalies`, `record`.
  */
 export function pipelineDefinition(): { Comment: string; StartAt: string; States: Record<string, State> } {
-  const catchable = [
-    'PlanExtraction',
-    'ExtractPartitions',
-    'LoadStaging',
-    'AdvanceWatermarks',
-    'DataQualityPreChecks',
-    'RecordHalt',
-    'MatchLevels',
-    'DataQualityPostChecks',
-    'AnomalyScan',
-    'RecordRun',
-  ];
   const states: Record<string, State> = {
     StartRun: task('StartRun', {
       Comment:
@@ -120,8 +105,6 @@ export function pipelineDefinition(): { Comment: string; StartAt: string; States
       },
       // The resolved request replaces the input: every later state reads $.runId, $.reconDate, $.asOf.
       ResultPath: '$',
-      // Nothing to record yet (no valid run id or date): an invalid request fails the execution.
-      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'PipelineFailed' }],
       Next: 'PlanExtraction',
     }),
     PlanExtraction: task('PlanExtraction', {
@@ -129,7 +112,6 @@ export function pipelineDefinition(): { Comment: string; StartAt: string; States
       Parameters: RUN_PARAMS,
       ResultPath: '$.plan',
       Retry: [WAREHOUSE_RETRY],
-      Catch: caught('PlanExtraction'),
       Next: 'ExtractPartitions',
     }),
     ExtractPartitions: {
@@ -154,7 +136,6 @@ export function pipelineDefinition(): { Comment: string; StartAt: string; States
         },
       },
       ResultPath: '$.extracted',
-      Catch: caught('ExtractPartitions'),
       Next: 'LoadStaging',
     },
     LoadStaging: task('LoadStaging', {
@@ -162,7 +143,6 @@ export function pipelineDefinition(): { Comment: string; StartAt: string; States
       Parameters: { ...RUN_PARAMS, 'partitions.$': '$.extracted' },
       ResultPath: '$.load',
       Retry: [WAREHOUSE_RETRY, STAGING_RETRY],
-      Catch: caught('LoadStaging'),
       Next: 'AdvanceWatermarks',
     }),
     AdvanceWatermarks: task('AdvanceWatermarks', {
@@ -170,7 +150,6 @@ export function pipelineDefinition(): { Comment: string; StartAt: string; States
       Parameters: { ...RUN_PARAMS, 'windows.$': '$.plan.windows', 'partitions.$': '$.extracted' },
       ResultPath: '$.watermarks',
       Retry: [WAREHOUSE_RETRY],
-      Catch: caught('AdvanceWatermarks'),
       Next: 'DataQualityPreChecks',
     }),
     DataQualityPreChecks: task('DataQualityPreChecks', {
@@ -178,7 +157,6 @@ export function pipelineDefinition(): { Comment: string; StartAt: string; States
       Parameters: { ...RUN_PARAMS, 'loadTables.$': '$.load.tables' },
       ResultPath: '$.dq',
       Retry: [WAREHOUSE_RETRY],
-      Catch: caught('DataQualityPreChecks'),
       Next: 'DataQualityGate',
     }),
     DataQualityGate: {
@@ -199,7 +177,6 @@ export function pipelineDefinition(): { Comment: string; StartAt: string; States
       },
       ResultPath: '$.halt',
       Retry: [WAREHOUSE_RETRY],
-      Catch: caught('RecordHalt'),
       Next: 'HaltedByDataQuality',
     }),
     HaltedByDataQuality: {
@@ -212,7 +189,6 @@ export function pipelineDefinition(): { Comment: string; StartAt: string; States
       Parameters: RUN_PARAMS,
       ResultPath: '$.match',
       Retry: [RECONCILE_RETRY],
-      Catch: caught('MatchLevels'),
       Next: 'DataQualityPostChecks',
     }),
     DataQualityPostChecks: task('DataQualityPostChecks', {
@@ -220,7 +196,6 @@ export function pipelineDefinition(): { Comment: string; StartAt: string; States
       Parameters: RUN_PARAMS,
       ResultPath: '$.dqPost',
       Retry: [WAREHOUSE_RETRY],
-      Catch: caught('DataQualityPostChecks'),
       Next: 'AnomalyScan',
     }),
     AnomalyScan: task('AnomalyScan', {
@@ -229,7 +204,6 @@ export function pipelineDefinition(): { Comment: string; StartAt: string; States
       Parameters: { ...RUN_PARAMS, 'ranges.$': '$.match.ranges' },
       ResultPath: '$.anomalies',
       Retry: [RECONCILE_RETRY],
-      Catch: caught('AnomalyScan'),
       Next: 'RecordRun',
     }),
     RecordRun: task('RecordRun', {
@@ -247,30 +221,9 @@ export function pipelineDefinition(): { Comment: string; StartAt: string; States
       },
       ResultPath: '$.record',
       Retry: [WAREHOUSE_RETRY],
-      Catch: caught('RecordRun'),
       End: true,
     }),
-    RecordFailure: task('RecordFailure', {
-      Comment: 'Record the run as FAILED with the failing step and cause.',
-      Parameters: {
-        ...RUN_PARAMS,
-        'startedAt.$': '$$.Execution.StartTime',
-        'failedStep.$': '$.failedStep',
-        'error.$': '$.error',
-      },
-      ResultPath: '$.failure',
-      Retry: [WAREHOUSE_RETRY],
-      // If even recording fails, still fail with the original error (kept at $.error).
-      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.recordFailureError', Next: 'PipelineFailed' }],
-      Next: 'PipelineFailed',
-    }),
-    PipelineFailed: {
-      Type: 'Fail',
-      ErrorPath: '$.error.Error',
-      CausePath: '$.error.Cause',
-    },
   };
-  for (const name of catchable) states[`${name}Failed`] = failedPass(name);
   return {
     Comment: 'Revenue Reconciliation: daily pipeline for one business date',
     StartAt: 'StartRun',

@@ -6,7 +6,13 @@
 import '../polyfills.ts';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { PipelineError } from '../errors.ts';
-import { pipelineDefinition, substitute, TASK_FUNCTIONS, type TaskStateName } from './definition.ts';
+import {
+  pipelineDefinition,
+  RECORD_FAILURE,
+  substitute,
+  TASK_FUNCTIONS,
+  type TaskStateName,
+} from './definition.ts';
 import { newRunId } from './run-id.ts';
 import type { Runtime } from './runtime.ts';
 import { type StartRunInput, startRun } from './start-run.ts';
@@ -31,8 +37,11 @@ export type TaskHandler = (input: never) => Promise<unknown>;
 
 export { newRunId };
 
-/** The task functions bound to a runtime, keyed by state name. */
-export function localHandlers(rt: Runtime): Record<TaskStateName, (input: unknown) => Promise<unknown>> {
+/** A local handler name: a Task state, or the failure recorder that runs when the execution fails. */
+export type LocalHandlerName = TaskStateName | typeof RECORD_FAILURE;
+
+/** The task functions bound to a runtime, keyed by state name (plus {@link RECORD_FAILURE}). */
+export function localHandlers(rt: Runtime): Record<LocalHandlerName, (input: unknown) => Promise<unknown>> {
   // Task inputs are shaped by the definition's Parameters; outputs round-trip through JSON like
   // a Lambda payload.
   const bind =
@@ -95,8 +104,8 @@ export interface LocalRunOptions {
    * synthesized CloudFormation template. Task states still run their local handlers (by state name).
    */
   definition?: object;
-  /** Replace task handlers (tests inject faults this way). */
-  handlers?: Partial<Record<TaskStateName, (input: unknown) => Promise<unknown>>>;
+  /** Replace task handlers or the failure recorder (tests inject faults this way). */
+  handlers?: Partial<Record<LocalHandlerName, (input: unknown) => Promise<unknown>>>;
 }
 
 export type PipelineOutcome =
@@ -131,9 +140,10 @@ export async function runPipeline(
       p.then(forget, forget);
       return p;
     };
-  const handlers = Object.fromEntries(
-    Object.entries({ ...localHandlers(rt), ...options.handlers }).map(([state, fn]) => [state, track(fn)]),
-  );
+  const { [RECORD_FAILURE]: recordFailed, ...taskHandlers } = { ...localHandlers(rt), ...options.handlers };
+  const handlers = Object.fromEntries(Object.entries(taskHandlers).map(([state, fn]) => [state, track(fn)]));
+  const topLevel = new Set(Object.keys((definition as { States?: object }).States ?? {}));
+  const startedAt = new Date().toISOString();
   const retryIntervalOverrides =
     options.retryIntervalMs === undefined
       ? undefined
@@ -145,7 +155,7 @@ export async function runPipeline(
         Id: `arn:aws:states:us-east-1:000000000000:execution:recon-local:${runInput.runId}`,
         Name: runInput.runId,
         Input: runInput as unknown as Record<string, string>,
-        StartTime: new Date().toISOString(),
+        StartTime: startedAt,
       },
     },
     overrides: {
@@ -183,9 +193,9 @@ export async function runPipeline(
       if (e.type === 'StateExited' && name === 'RecordHalt') {
         halted = (e.state?.output as { halt?: RunSummary } | undefined)?.halt;
       }
-      if (e.type === 'StateEntered' && /Failed$/.test(name) && name !== 'PipelineFailed') {
-        failedStep = name.slice(0, -'Failed'.length);
-      }
+      // The state the execution failed at: the last top-level state that failed (a failing Map
+      // iteration fails its Map state after it).
+      if (e.type === 'StateFailed' && topLevel.has(name)) failedStep = name;
     }
   })();
   try {
@@ -201,6 +211,27 @@ export async function runPipeline(
     const inner = outer.cause instanceof Error ? outer.cause : outer;
     if (inner.name === 'DataQualityHalt' && halted) {
       return { status: 'HALTED_DQ', runId: runInput.runId, summary: halted, cause: inner.message };
+    }
+    // What the status-change rule does in AWS: record the run as FAILED naming the step. A request
+    // StartRun refused has nothing valid to record; a recorder failure never hides the original.
+    if (failedStep !== null && failedStep !== 'StartRun') {
+      try {
+        await recordFailed({
+          ...runInput,
+          startedAt,
+          failedStep,
+          error: { Error: inner.name, Cause: inner.message },
+        });
+      } catch (recordError) {
+        options.onProgress?.({
+          type: 'state-failed',
+          state: RECORD_FAILURE,
+          error:
+            recordError instanceof Error
+              ? `${recordError.name}: ${recordError.message}`
+              : String(recordError),
+        });
+      }
     }
     return {
       status: 'FAILED',

@@ -1,0 +1,121 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type App, openApp } from '../app.ts';
+import { recordFailedExecution } from './failed-execution.ts';
+
+let app: App;
+beforeAll(async () => {
+  app = await openApp({
+    env: {},
+    home: mkdtempSync(join(tmpdir(), 'recon-failed-exec-')),
+    embeddedOnly: true,
+  });
+});
+afterAll(async () => app?.close());
+
+const START = Date.parse('2026-11-22T06:00:03.500Z');
+const event = (detail: Record<string, unknown>) => ({
+  'detail-type': 'Step Functions Execution Status Change',
+  detail: {
+    executionArn: 'arn:aws:states:us-east-1:123456789012:execution:recon-daily-pipeline:sched-1',
+    name: 'sched-1',
+    status: 'FAILED',
+    startDate: START,
+    input: JSON.stringify({ scheduledTime: '2026-11-22T06:00:00Z' }),
+    error: 'WarehouseError',
+    cause: 'relation "recon.x" does not exist',
+    ...detail,
+  },
+});
+
+async function runRow(runId: string) {
+  const rows = await app.warehouse.query(
+    `SELECT pipeline_run_id, recon_date, status, failed_step, error_message
+       FROM recon.dwd_recon_anomaly_metrics WHERE pipeline_run_id = :runId`,
+    { runId },
+  );
+  return rows;
+}
+
+describe('recording a failed execution from its status-change event', () => {
+  it('records the run StartRun resolved (same run id and date), naming the failed step and error', async () => {
+    const out = await recordFailedExecution(app.runtime, event({}), async () => 'MatchLevels');
+    expect(out).toEqual({
+      pipelineFailed: true,
+      recorded: true,
+      runId: 'sched-1',
+      reconDate: '2026-11-21',
+      failedStep: 'MatchLevels',
+      error: 'WarehouseError',
+    });
+    expect(await runRow('sched-1')).toEqual([
+      {
+        pipeline_run_id: 'sched-1',
+        recon_date: '2026-11-21',
+        status: 'FAILED',
+        failed_step: 'MatchLevels',
+        error_message: 'WarehouseError: relation "recon.x" does not exist',
+      },
+    ]);
+  });
+
+  it('names the status when no state failed (a timeout), and records once per run id', async () => {
+    const out = await recordFailedExecution(
+      app.runtime,
+      event({
+        status: 'TIMED_OUT',
+        error: null,
+        cause: null,
+        input: JSON.stringify({ reconDate: '2026-11-20', runId: 'r-20' }),
+      }),
+      async () => null,
+    );
+    expect(out).toMatchObject({
+      recorded: true,
+      runId: 'r-20',
+      failedStep: 'TIMED_OUT',
+      error: 'States.Timeout',
+    });
+    await recordFailedExecution(
+      app.runtime,
+      event({ input: JSON.stringify({ reconDate: '2026-11-20', runId: 'r-20' }) }),
+      async () => 'LoadStaging',
+    );
+    expect(await runRow('r-20')).toMatchObject([{ status: 'FAILED', failed_step: 'LoadStaging' }]);
+  });
+
+  it('leaves a data-quality halt to RecordHalt and does not count it as a pipeline failure', async () => {
+    const out = await recordFailedExecution(
+      app.runtime,
+      event({ name: 'halted', error: 'DataQualityHalt' }),
+      async () => 'HaltedByDataQuality',
+    );
+    expect(out).toMatchObject({ pipelineFailed: false, recorded: false });
+    expect(await runRow('halted')).toEqual([]);
+  });
+
+  it('records nothing for a request StartRun refused, but counts the failure', async () => {
+    const out = await recordFailedExecution(
+      app.runtime,
+      event({ name: 'bad', input: JSON.stringify({ reconDate: '21/11/2026' }) }),
+      async () => 'StartRun',
+    );
+    expect(out).toMatchObject({ pipelineFailed: true, recorded: false });
+    expect((out as { reason: string }).reason).toMatch(/reconDate must be a date/);
+    expect(await runRow('bad')).toEqual([]);
+  });
+
+  it('ignores a succeeded execution and refuses an event that is not a status change', async () => {
+    await expect(
+      recordFailedExecution(app.runtime, event({ status: 'SUCCEEDED' }), async () => null),
+    ).resolves.toMatchObject({
+      recorded: false,
+      pipelineFailed: false,
+    });
+    await expect(
+      recordFailedExecution(app.runtime, { detail: {} } as never, async () => null),
+    ).rejects.toThrow(/not a Step Functions execution status change/);
+  });
+});
