@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import config from '../sst.config.ts';
@@ -59,6 +59,26 @@ describe('npm run synth', () => {
           b,
         ]),
       );
+      // Each bundle loads on its own, outside the repository (nothing resolved from its
+      // node_modules): no native engine is loaded at import time, no module is missing.
+      const isolated = path.join(home, 'isolated');
+      for (const [file, dir] of byHandler) {
+        const copy = path.join(isolated, file);
+        cpSync(dir, copy, { recursive: true });
+        const { stdout: loaded } = await promisify(execFile)(
+          process.execPath,
+          [
+            '--input-type=module',
+            '-e',
+            `const m = await import(${JSON.stringify(pathToFileURL(path.join(copy, 'packages/functions/src', file)).href)}); process.stdout.write(typeof m.handler);`,
+          ],
+          { cwd: isolated, env: { ...env, RECON_SQL_ROOT: path.join(copy, 'sql') } },
+        );
+        expect(loaded, file).toBe('function');
+      }
+      expect(byHandler.has('record-failure.mjs')).toBe(true);
+      expect(byHandler.has('migrate.mjs')).toBe(true);
+
       for (const [state, spec] of Object.entries(TASKS)) {
         const dir = byHandler.get(`${spec.handler}.mjs`);
         expect(dir, state).toBeDefined();

@@ -5,6 +5,7 @@ import {
   type GetParametersByPathCommandOutput,
   SSMClient,
 } from '@aws-sdk/client-ssm';
+import { ExecuteStatementCommand, RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
@@ -14,11 +15,14 @@ import type { MysqlConnectionConfig } from '../../core/src/sources/mysql.ts';
 import { sourceTable, type SourceId } from '../../core/src/sources/spec.ts';
 import type { SourceReader } from '../../core/src/sources/types.ts';
 import type { ObjectStore } from '../../core/src/staging/object-store.ts';
+import { fakeDataApi } from '../../core/src/warehouse/fake-data-api.ts';
 import type { Warehouse } from '../../core/src/warehouse/types.ts';
 import type { WatermarkStore } from '../../core/src/warehouse/watermarks.ts';
 import {
+  COPY_ROLE_ENV,
   createAwsRuntime,
   loadAwsSettings,
+  parameterPath,
   mysqlConfigFromSecret,
   parameterKey,
   parametersMaxAge,
@@ -38,10 +42,12 @@ const GetParametersByPathCommand = GetParametersByPathCommandSdk as unknown as n
   input: GetParametersByPathCommandInput,
 ) => Parameters<typeof ssm.send>[0];
 const sm = mockClient(SecretsManagerClient);
+const redshift = mockClient(RedshiftDataClient);
 
 beforeEach(() => {
   ssm.reset();
   sm.reset();
+  redshift.reset();
   vi.stubEnv('AWS_REGION', 'us-east-1');
 });
 afterEach(() => vi.unstubAllEnvs());
@@ -87,6 +93,24 @@ describe('SSM parameters → settings', () => {
     expect(logger.warn).toHaveBeenCalledTimes(1); // the webhook is known, not a warning
     expect(logger.warn.mock.calls[0]![1]).toEqual({ parameter: '/recon/misc/unknown_knob' });
     expect(JSON.stringify(logger.warn.mock.calls)).not.toContain('hook.example');
+  });
+
+  it('reads the stage path RECON_PARAMETER_ROOT names (a non-prod stage)', async () => {
+    ssm.on(GetParametersByPathCommand, { Path: '/dev/recon/' }).resolves({
+      Parameters: [{ Name: '/dev/recon/thresholds/l1_amount_tolerance', Value: '0.07' }],
+    });
+    const settings = await loadAwsSettings(
+      { RECON_PARAMETER_ROOT: '/dev/recon' },
+      { parameters: new SSMProvider(), logger: warn() },
+    );
+    expect(settings.l1AmountTolerance).toBe('0.07');
+    expect(ssm.commandCalls(GetParametersByPathCommand)[0]!.args[0].input).toMatchObject({
+      Path: '/dev/recon/',
+    });
+    expect(parameterPath({})).toBe('/recon/');
+    expect(() => parameterPath({ RECON_PARAMETER_ROOT: 'recon' })).toThrow(
+      /RECON_PARAMETER_ROOT must be a parameter path/,
+    );
   });
 
   it('fails naming the parameter when a value is invalid', async () => {
@@ -251,6 +275,54 @@ describe('createAwsRuntime', () => {
         .readPartition(sourceTable('t_order'), { from: 'a', to: 'b' }));
     };
     await expect(read()).rejects.toThrow('RECON_IFIACCOUNTING_SECRET_ARN');
+  });
+
+  it('gives the warehouse the COPY role of RECON_REDSHIFT_COPY_ROLE_ARN for the staging load', async () => {
+    twoPages();
+    const api = fakeDataApi(redshift, (sql) =>
+      sql.startsWith('SELECT pg_last_copy_count')
+        ? { columns: [{ name: 'n', typeName: 'int8' }], records: [[{ longValue: 5 }]] }
+        : {},
+    );
+    const role = 'arn:aws:iam::123456789012:role/recon-redshift-copy';
+    const rt = await createAwsRuntime(
+      { ...env, [COPY_ROLE_ENV]: role },
+      { staging: fakes.staging, watermarks: fakes.watermarks, parameters: new SSMProvider(), logger: warn() },
+    )();
+    const n = await rt.warehouse.transaction((tx) =>
+      tx.copyParquetObject('tmp_t', ['a'], 's3://recon-bucket/staging/load/x.parquet'),
+    );
+    expect(n).toBe(5);
+    expect(api.inputs()[1]?.Sql).toBe(
+      `COPY tmp_t FROM 's3://recon-bucket/staging/load/x.parquet' IAM_ROLE '${role}' FORMAT AS PARQUET`,
+    );
+  });
+
+  it('fails a COPY without RECON_REDSHIFT_COPY_ROLE_ARN naming it, and a malformed one when opening', async () => {
+    twoPages();
+    fakeDataApi(redshift);
+    const deps = {
+      staging: fakes.staging,
+      watermarks: fakes.watermarks,
+      parameters: new SSMProvider(),
+      logger: warn(),
+    };
+    const rt = await createAwsRuntime(env, deps)();
+    await expect(
+      rt.warehouse.transaction((tx) =>
+        tx.copyParquetObject('tmp_t', ['a'], 's3://recon-bucket/staging/x.parquet'),
+      ),
+    ).rejects.toThrow('redshift COPY into tmp_t needs an IAM role for S3: set RECON_REDSHIFT_COPY_ROLE_ARN');
+    expect(redshift.commandCalls(ExecuteStatementCommand)).toHaveLength(0);
+
+    const malformed = createAwsRuntime(
+      { ...env, [COPY_ROLE_ENV]: 'arn:aws:iam::123456789012:user/SeCrEt-x' },
+      deps,
+    )();
+    const error = await malformed.catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'ConnectionConfigError' });
+    expect((error as Error).message).toMatch(/^RECON_REDSHIFT_COPY_ROLE_ARN is not an IAM role ARN/);
+    expect((error as Error).message).not.toContain('SeCrEt');
   });
 
   it('builds the S3, DynamoDB and Redshift Data adapters from the environment', async () => {

@@ -1,8 +1,10 @@
 /**
  * The pipeline {@link Runtime} inside AWS Lambda: settings from SSM Parameter Store (under
  * `/recon/`, cached with a short TTL so a threshold change applies on the next run without a
- * deploy), staging on S3, watermarks in DynamoDB, the warehouse through the Redshift Data API and
- * the MySQL sources with credentials from Secrets Manager.
+ * deploy), staging on S3, watermarks in DynamoDB, the warehouse through the Redshift Data API
+ * (`RECON_REDSHIFT_WORKGROUP`, `RECON_REDSHIFT_DATABASE`, optional `RECON_REDSHIFT_SECRET_ARN`, and
+ * `RECON_REDSHIFT_COPY_ROLE_ARN` for the staging load's COPY from S3) and the MySQL sources with
+ * credentials from Secrets Manager.
  *
  * The connections are opened once per Lambda container (a module-level promise); settings are
  * re-read on every call through the Parameters cache. Secrets are never logged: error messages
@@ -35,8 +37,32 @@ import type { Warehouse } from '../../core/src/warehouse/types.ts';
 import type { WatermarkStore } from '../../core/src/warehouse/watermarks.ts';
 import { logger as defaultLogger } from './observability.ts';
 
-/** Parameter Store path holding the settings (seed Appendix B). */
+/**
+ * Environment variable holding the IAM role ARN Redshift assumes to COPY the staging load files
+ * from S3 (`arn:aws:iam::<account>:role/<name>`). Read when the connections open: a malformed
+ * value fails every task with a ConnectionConfigError naming it; when unset, only the staging
+ * load fails (at its COPY), naming it too.
+ */
+export const COPY_ROLE_ENV = 'RECON_REDSHIFT_COPY_ROLE_ARN';
+
+/** Parameter Store path holding the settings in production (seed Appendix B). */
 export const PARAMETER_PATH = '/recon/';
+
+/**
+ * The Parameter Store path of this stage's settings: `RECON_PARAMETER_ROOT` (set by the stack:
+ * `/recon` in prod, `/<stage>/recon` elsewhere) with a trailing slash, default {@link PARAMETER_PATH}.
+ * @throws SettingsError when the variable is not a parameter path
+ */
+export function parameterPath(env: NodeJS.ProcessEnv): string {
+  const root = env.RECON_PARAMETER_ROOT?.trim();
+  if (!root) return PARAMETER_PATH;
+  if (!/^(\/[A-Za-z0-9_.-]+)+\/?$/.test(root)) {
+    throw new SettingsError(
+      `RECON_PARAMETER_ROOT must be a parameter path such as /recon or /dev/recon, got "${root}"`,
+    );
+  }
+  return root.endsWith('/') ? root : `${root}/`;
+}
 /** Default cache TTL of the settings parameters, in seconds. */
 export const DEFAULT_PARAMETERS_MAX_AGE_SECONDS = 60;
 /** Longest allowed settings cache TTL (a threshold change must apply within 5 minutes). */
@@ -121,11 +147,12 @@ export function settingsFromParameters(
   options: { env?: NodeJS.ProcessEnv; logger?: WarnLogger } = {},
 ): Settings {
   const log = options.logger ?? defaultLogger;
+  const root = parameterPath(options.env ?? {});
   const known = new Set<string>(SETTING_KEYS);
   const overrides: Partial<Record<SettingKey, unknown>> = {};
   const from = new Map<string, string>();
   for (const [rawName, value] of Object.entries(parameters)) {
-    const name = rawName.startsWith('/') ? rawName : `${PARAMETER_PATH}${rawName}`;
+    const name = rawName.startsWith('/') ? rawName : `${root}${rawName}`;
     const last = name.split('/').pop() ?? '';
     if (NON_SETTING_PARAMETERS.has(last)) continue;
     const key = parameterKey(name);
@@ -156,12 +183,12 @@ export function settingsFromParameters(
   }
 }
 
-/** Read every parameter under `/recon/` (recursively, paged, cached for `maxAge`) into settings. */
+/** Read every parameter under the stage's path (recursively, paged, cached for `maxAge`) into settings. */
 export async function loadAwsSettings(
   env: NodeJS.ProcessEnv,
   deps: { parameters: ParameterSource; logger?: WarnLogger },
 ): Promise<Settings> {
-  const values = await deps.parameters.getMultiple(PARAMETER_PATH, {
+  const values = await deps.parameters.getMultiple(parameterPath(env), {
     recursive: true,
     maxAge: parametersMaxAge(env),
   });
@@ -299,6 +326,7 @@ interface Connections {
 
 async function openConnections(env: NodeJS.ProcessEnv, deps: AwsRuntimeDeps): Promise<Connections> {
   const secretArn = env.RECON_REDSHIFT_SECRET_ARN?.trim();
+  const copyRoleArn = env[COPY_ROLE_ENV]?.trim();
   const staging = deps.staging ?? new S3ObjectStore(required(env, 'RECON_STAGING_URL'));
   const warehouse =
     deps.warehouse ??
@@ -306,6 +334,10 @@ async function openConnections(env: NodeJS.ProcessEnv, deps: AwsRuntimeDeps): Pr
       workgroupName: required(env, 'RECON_REDSHIFT_WORKGROUP'),
       database: required(env, 'RECON_REDSHIFT_DATABASE'),
       ...(secretArn ? { secretArn } : {}),
+      // Optional at open: only the staging load COPYs from S3, and it fails naming the variable
+      // when it is unset; a malformed value fails here, for every task.
+      ...(copyRoleArn ? { copyRoleArn } : {}),
+      copyRoleSource: COPY_ROLE_ENV,
     });
   const tableName = env.RECON_WATERMARK_TABLE?.trim();
   const watermarks = deps.watermarks ?? new DynamoDbWatermarkStore(tableName ? { tableName } : {});

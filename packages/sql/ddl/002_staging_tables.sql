@@ -4,9 +4,12 @@
 -- (a test compares the created tables with the spec, so they cannot drift).
 -- Grain of every table: one row per source primary key (the staging primary key), holding the
 -- latest version (versionColumn) loaded; deleted source rows are removed by tombstones on load.
--- DISTKEY/SORTKEY are added by the Redshift dialect; PRIMARY KEY is informational on Redshift.
+-- DISTKEY/SORTKEY: each CREATE TABLE's `-- redshift:` marker comment, which the Redshift dialect
+-- appends to the statement (PostgreSQL ignores it); PRIMARY KEY is informational on Redshift.
 
 -- recon.stg_recon_orders: one row per salesorder.t_order row (key order_id), latest update_time wins.
+-- Redshift keys: joined to payments on order_id (L1, L2); matched by business-date window.
+-- redshift: DISTKEY (order_id) SORTKEY (biz_date)
 CREATE TABLE IF NOT EXISTS recon.stg_recon_orders (
     order_id            BIGINT NOT NULL,
     order_id_str        VARCHAR(64) NOT NULL,
@@ -29,6 +32,8 @@ CREATE TABLE IF NOT EXISTS recon.stg_recon_orders (
 );
 
 -- recon.stg_recon_payments: one row per salesorder.t_order_pay row (key order_pay_id), latest update_time wins.
+-- Redshift keys: co-located with orders on order_id, the L1/L2 join.
+-- redshift: DISTKEY (order_id) SORTKEY (biz_date)
 CREATE TABLE IF NOT EXISTS recon.stg_recon_payments (
     order_pay_id   BIGINT NOT NULL,
     order_id       BIGINT NOT NULL,
@@ -44,6 +49,10 @@ CREATE TABLE IF NOT EXISTS recon.stg_recon_payments (
 );
 
 -- recon.stg_recon_receipts: one row per salesorder.t_finance_receipt row (key receipt_id), latest update_time wins.
+-- Redshift keys: joined by text order id or trade number, neither of which co-locates with the
+-- BIGINT order key (and receipts without an order id would pile up on one slice): spread evenly on
+-- the primary key the staging merge joins on.
+-- redshift: DISTKEY (receipt_id) SORTKEY (biz_date)
 CREATE TABLE IF NOT EXISTS recon.stg_recon_receipts (
     receipt_id         BIGINT NOT NULL,
     order_id_str       VARCHAR(64),
@@ -62,6 +71,9 @@ CREATE TABLE IF NOT EXISTS recon.stg_recon_receipts (
 );
 
 -- recon.stg_recon_trades: one row per salespayment.t_trade row (key trade_id), latest update_time wins.
+-- Redshift keys: joined on trade_no by L1 and the anomaly models; co-located with fees, refunds
+-- and vouchers.
+-- redshift: DISTKEY (trade_no) SORTKEY (biz_date)
 CREATE TABLE IF NOT EXISTS recon.stg_recon_trades (
     trade_id         BIGINT NOT NULL,
     trade_no         VARCHAR(64) NOT NULL,
@@ -77,6 +89,8 @@ CREATE TABLE IF NOT EXISTS recon.stg_recon_trades (
 );
 
 -- recon.stg_recon_fees: one row per salespayment.t_channel_fee row (key fee_id), latest create_time wins.
+-- Redshift keys: co-located with trades on trade_no (ANO-03).
+-- redshift: DISTKEY (trade_no) SORTKEY (biz_date)
 CREATE TABLE IF NOT EXISTS recon.stg_recon_fees (
     fee_id         BIGINT NOT NULL,
     trade_no       VARCHAR(64) NOT NULL,
@@ -89,6 +103,8 @@ CREATE TABLE IF NOT EXISTS recon.stg_recon_fees (
 );
 
 -- recon.stg_recon_refunds: one row per salespayment.t_refund row (key refund_id), latest update_time wins.
+-- Redshift keys: co-located with trades on trade_no (ANO-04).
+-- redshift: DISTKEY (trade_no) SORTKEY (biz_date)
 CREATE TABLE IF NOT EXISTS recon.stg_recon_refunds (
     refund_id         BIGINT NOT NULL,
     trade_no          VARCHAR(64) NOT NULL,
@@ -102,6 +118,8 @@ CREATE TABLE IF NOT EXISTS recon.stg_recon_refunds (
 );
 
 -- recon.stg_recon_income_bills: one row per ifiaccounting.t_acc_income_bill row (key income_bill_id), latest update_time wins.
+-- Redshift keys: L3 aggregates per shop × business date.
+-- redshift: DISTKEY (shop_id) SORTKEY (biz_date)
 CREATE TABLE IF NOT EXISTS recon.stg_recon_income_bills (
     income_bill_id BIGINT NOT NULL,
     biz_no         VARCHAR(64) NOT NULL,
@@ -117,6 +135,8 @@ CREATE TABLE IF NOT EXISTS recon.stg_recon_income_bills (
 );
 
 -- recon.stg_recon_voucher_entries: one row per ifiaccounting.t_pre_voucher_entry row (key voucher_entry_id), latest create_time wins.
+-- Redshift keys: DQ-08 and ANO-07 aggregate per voucher_id.
+-- redshift: DISTKEY (voucher_id) SORTKEY (biz_date)
 CREATE TABLE IF NOT EXISTS recon.stg_recon_voucher_entries (
     voucher_entry_id  BIGINT NOT NULL,
     voucher_id        BIGINT NOT NULL,
@@ -129,6 +149,8 @@ CREATE TABLE IF NOT EXISTS recon.stg_recon_voucher_entries (
 );
 
 -- recon.stg_recon_vouchers: one row per iunifiedreconcile.t_reconcile_voucher row (key voucher_row_id), latest update_time wins.
+-- Redshift keys: ANO-05/ANO-06 join on trade_no; co-located with trades.
+-- redshift: DISTKEY (trade_no) SORTKEY (biz_date)
 CREATE TABLE IF NOT EXISTS recon.stg_recon_vouchers (
     voucher_row_id BIGINT NOT NULL,
     voucher_no     VARCHAR(64) NOT NULL,

@@ -5,6 +5,8 @@
 -- source row and why; reruns of the same run or date do not add duplicates. source_pk and
 -- source_version are NULL when the row's key or watermark itself could not be read.
 
+-- Redshift keys: append-only and small, read by business date: Redshift chooses the distribution.
+-- redshift: DISTSTYLE AUTO SORTKEY (recon_date)
 CREATE TABLE IF NOT EXISTS recon.dwd_recon_dead_letter (
     run_id         VARCHAR(64)    NOT NULL,
     recon_date     DATE           NOT NULL,

@@ -5,6 +5,8 @@
 -- progress; row counts, match rates and totals are NULL when the run stopped before computing them.
 -- phase_durations is JSON text ({"extract": 12.3, …} seconds per phase).
 
+-- Redshift keys: one row per run, read by business date: Redshift chooses the distribution.
+-- redshift: DISTSTYLE AUTO SORTKEY (recon_date)
 CREATE TABLE IF NOT EXISTS recon.dwd_recon_anomaly_metrics (
     pipeline_run_id          VARCHAR(64)   NOT NULL,
     recon_date               DATE          NOT NULL,

@@ -5,6 +5,8 @@
 -- Grain: one row per staging table × primary key, holding the latest deletion version.
 -- PRIMARY KEY is informational on Redshift.
 
+-- Redshift keys: the staging merge joins it on (table_name, pk).
+-- redshift: DISTKEY (pk) SORTKEY (table_name, pk)
 CREATE TABLE IF NOT EXISTS recon.stg_recon_tombstones (
     table_name  VARCHAR(64) NOT NULL,
     pk          BIGINT      NOT NULL,

@@ -12,8 +12,11 @@
 -- the shop-day. No wall-clock or run-id column: the rows are a pure function of the staging
 -- tables, so re-running a window rewrites them identically. Sums are DECIMAL(14,2) (DECIMAL(16,2)
 -- for shop-days); a missing side is NULL at levels 1–2 (counts 0) and 0 at level 3.
--- DISTKEY/SORTKEY are added by the Redshift dialect; PRIMARY KEY is informational on Redshift.
+-- DISTKEY/SORTKEY: each CREATE TABLE's `-- redshift:` marker comment, which the Redshift dialect
+-- appends to the statement (PostgreSQL ignores it); PRIMARY KEY is informational on Redshift.
 
+-- Redshift keys: one row per order, rewritten and read by business-date window.
+-- redshift: DISTKEY (order_id) SORTKEY (recon_date)
 CREATE TABLE IF NOT EXISTS recon.stg_recon_level1_results (
     recon_date             DATE          NOT NULL,
     order_id               BIGINT        NOT NULL,
@@ -40,6 +43,8 @@ CREATE TABLE IF NOT EXISTS recon.stg_recon_level1_results (
     PRIMARY KEY (recon_date, order_id)
 );
 
+-- Redshift keys: one row per order, co-located with level 1 for the facts and anomaly models.
+-- redshift: DISTKEY (order_id) SORTKEY (recon_date)
 CREATE TABLE IF NOT EXISTS recon.stg_recon_level2_results (
     recon_date          DATE          NOT NULL,
     order_id            BIGINT        NOT NULL,
@@ -61,6 +66,8 @@ CREATE TABLE IF NOT EXISTS recon.stg_recon_level2_results (
     PRIMARY KEY (recon_date, order_id)
 );
 
+-- Redshift keys: one row per shop-day.
+-- redshift: DISTKEY (shop_id) SORTKEY (recon_date)
 CREATE TABLE IF NOT EXISTS recon.stg_recon_level3_results (
     recon_date           DATE          NOT NULL,
     shop_id              BIGINT        NOT NULL,

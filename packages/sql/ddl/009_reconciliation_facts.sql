@@ -13,6 +13,8 @@
 -- receipt sum (L2), income sum (L3). match_rate is a percent (matched × 100 / total, 4 decimals).
 -- No wall-clock column: reloading a window rewrites identical rows.
 
+-- Redshift keys: three rows per business date, read by every report: a full copy on every node.
+-- redshift: DISTSTYLE ALL SORTKEY (recon_date)
 CREATE TABLE IF NOT EXISTS recon.dwd_two_way_reconciliation (
     recon_date        DATE          NOT NULL,
     recon_level       VARCHAR(2)    NOT NULL,
@@ -27,6 +29,8 @@ CREATE TABLE IF NOT EXISTS recon.dwd_two_way_reconciliation (
     PRIMARY KEY (recon_date, recon_level)
 );
 
+-- Redshift keys: one row per order or shop-day, read by business date.
+-- redshift: DISTKEY (entity_key) SORTKEY (recon_date)
 CREATE TABLE IF NOT EXISTS recon.dwd_two_way_reconciliation_detail (
     recon_date        DATE          NOT NULL,
     recon_level       VARCHAR(2)    NOT NULL,

@@ -8,6 +8,8 @@
 -- DQ-07. measured_value is NULL when there was nothing to measure;
 -- status is PASS, WARN or FAIL. PRIMARY KEY is informational on Redshift.
 
+-- Redshift keys: a few dozen rows per business date: Redshift chooses the distribution.
+-- redshift: DISTSTYLE AUTO SORTKEY (recon_date)
 CREATE TABLE IF NOT EXISTS recon.dwd_recon_dq_results (
     run_id         VARCHAR(64)   NOT NULL,
     recon_date     DATE          NOT NULL,

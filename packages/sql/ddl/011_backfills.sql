@@ -4,6 +4,8 @@
 -- stopped when started again with the same range.
 -- Grain: one row per backfill (backfill_id); next_date is the first business date not yet done.
 
+-- Redshift keys: one row per backfill: a full copy on every node.
+-- redshift: DISTSTYLE ALL
 CREATE TABLE IF NOT EXISTS recon.etl_backfills (
     backfill_id  VARCHAR(64)   NOT NULL,
     from_date    DATE          NOT NULL,

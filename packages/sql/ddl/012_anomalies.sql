@@ -13,6 +13,9 @@
 -- status, assignee or note set by a person, and never lowers a severity.
 -- created_at / last_seen_at / updated_at by a run are that run's as-of instant (reproducible).
 
+-- Redshift keys: the lifecycle joins candidates and events on anomaly_id; windows by business
+-- date.
+-- redshift: DISTKEY (anomaly_id) SORTKEY (recon_date)
 CREATE TABLE IF NOT EXISTS recon.dwd_recon_anomalies (
     anomaly_id        VARCHAR(160)  NOT NULL,
     anomaly_type      VARCHAR(8)    NOT NULL,
@@ -40,6 +43,8 @@ CREATE TABLE IF NOT EXISTS recon.dwd_recon_anomalies (
     PRIMARY KEY (anomaly_id)
 );
 
+-- Redshift keys: co-located with the anomalies they audit; appended in time order.
+-- redshift: DISTKEY (anomaly_id) SORTKEY (event_time)
 CREATE TABLE IF NOT EXISTS recon.dwd_recon_anomaly_events (
     event_id       VARCHAR(64)   NOT NULL,
     anomaly_id     VARCHAR(160)  NOT NULL,

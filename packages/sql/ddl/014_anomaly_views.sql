@@ -11,6 +11,8 @@
 -- created_at to now with Redshift's DATEDIFF (datepart boundaries crossed; the datepart written
 -- quoted, which PostgreSQL resolves to the shim in shims/postgres/001_redshift_dates.sql).
 
+-- Redshift keys: small daily aggregates: Redshift chooses the distribution.
+-- redshift: DISTSTYLE AUTO SORTKEY (recon_date)
 CREATE TABLE IF NOT EXISTS recon.dwd_recon_anomaly_summary (
     recon_date             DATE          NOT NULL,
     anomaly_type           VARCHAR(8)    NOT NULL,

@@ -6,8 +6,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, normalize, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Absolute path of the `packages/sql` directory. */
-export const SQL_ROOT: string = dirname(dirname(fileURLToPath(import.meta.url)));
+/**
+ * Absolute path of the `packages/sql` directory, or of the copy `RECON_SQL_ROOT` names (a bundled
+ * Lambda function carries the models beside its code, away from this module's own location).
+ */
+export const SQL_ROOT: string =
+  process.env['RECON_SQL_ROOT']?.trim() || dirname(dirname(fileURLToPath(import.meta.url)));
 
 const textCache = new Map<string, string>();
 const modelByText = new Map<string, string>();

@@ -1,21 +1,23 @@
 -- staging/merge_staging.sql
--- Merges one staging CSV (already COPYed into {{incoming}}) into {{target}} by primary key,
+-- Merges one staging load file (already COPYed into {{incoming}}) into {{target}} by primary key,
 -- latest version wins (SPEC §4 step 2). Runs inside the caller's transaction, step by step
 -- (`-- step:` names are used by packages/core/src/warehouse/load.ts).
 -- Templated with identifiers from the table spec only ({{target}} schema-qualified,
 -- {{target_name}}, {{incoming}}, {{latest}}, {{pk}}, {{version}}, {{columns}}); no values are
 -- spliced.
 -- Grain:
---   {{incoming}}: one row per CSV line (staging columns + _deleted); tombstones (_deleted = TRUE)
---     carry only the key and version.
+--   {{incoming}}: one row per load-file row (staging columns + _deleted); tombstones
+--     (_deleted = TRUE) carry only the key and version.
 --   {{latest}}: one row per incoming primary key — its latest version; on a version tie a
 --     tombstone wins (the deletion is the later event within the same second).
 --   {{target}}: one row per primary key.
 --   recon.stg_recon_tombstones: one row per (table, key) deleted, with the deletion's version.
 -- Last writer wins by version, whatever order runs load in: an incoming version older than a
 -- stored row or a stored deletion is skipped; a deletion wins a version tie.
--- On Redshift the incoming table is filled by COPY from S3 instead of COPY FROM STDIN; the SQL
--- is otherwise the same (CREATE TEMP TABLE … AS, DELETE … USING, INSERT … SELECT).
+-- PostgreSQL/PGlite fill the incoming table from a CSV streamed by the process; Redshift COPYs one
+-- Parquet object from S3 into it, matching the file's columns to the table's by position — so
+-- create_incoming fixes the column order ({{columns}}, then _deleted). The SQL is otherwise the
+-- same on every engine (CREATE TEMP TABLE … AS, DELETE … USING, INSERT … SELECT).
 
 -- step: create_incoming
 -- CTAS from the target (no rows) copies the column types but not the NOT NULL constraints,

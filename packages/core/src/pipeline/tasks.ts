@@ -18,6 +18,7 @@ import {
   duckType,
   readParquet,
   selectToCsv,
+  selectToParquet,
 } from '../staging/duck.ts';
 import { Standardizer } from '../standardize/standardize.ts';
 import {
@@ -28,7 +29,13 @@ import {
   isValidDate,
   parseSourceTimestamp,
 } from '../time.ts';
-import { type DeadLetterRow, insertDeadLetters, loadStagingTable } from '../warehouse/load.ts';
+import {
+  DELETED_COLUMN,
+  type DeadLetterRow,
+  insertDeadLetters,
+  loadStagingTable,
+  type StagingLoadSource,
+} from '../warehouse/load.ts';
 import { modelSteps } from '../warehouse/model.ts';
 import { Decimal } from 'decimal.js';
 import { detectAnomalies } from '../anomalies/detect.ts';
@@ -323,7 +330,7 @@ export async function extractPartition(
   }
 }
 
-/** The DuckDB projection turning row files and tombstone files into the load CSV. */
+/** The DuckDB projection turning row files and tombstone files into one table's load file. */
 function loadSelect(
   spec: SourceTableSpec,
   hasRows: boolean,
@@ -347,9 +354,34 @@ function loadSelect(
   return parts.join(' UNION ALL ');
 }
 
+/** Columns of a table's load file: the staging columns, then the tombstone flag. */
+function loadFileColumns(spec: SourceTableSpec): DuckColumn[] {
+  return [...spec.staging.columns, { name: DELETED_COLUMN, kind: 'boolean', sqlType: 'BOOLEAN' }];
+}
+
+/**
+ * Staging-store key of a table's merged load file for a warehouse that COPYs from S3:
+ * `load/dt=<business date>/run=<run id>/<staging table>.parquet` (beside the `dt=` layout of the
+ * extracted files). Run-scoped and deterministic, so a redrive of the same run rewrites the same
+ * object before COPYing it and two runs never share one.
+ */
+function loadObjectKey(spec: SourceTableSpec, input: { runId: string; reconDate: string }): string {
+  return `load/dt=${input.reconDate}/run=${input.runId}/${spec.staging.name}.parquet`;
+}
+
 /**
  * Load this run's staging files into the warehouse staging tables by primary key (latest version
  * wins) and record dead letters — all in ONE transaction: either everything is visible or nothing.
+ *
+ * Each table's row and tombstone Parquet files are merged by DuckDB into one load file, in the form
+ * the warehouse can load (`dialect.supportsLocalCopy`): a local CSV streamed in by the process
+ * (PostgreSQL, PGlite), or — for a warehouse that loads from S3 itself (Redshift) — ONE Parquet
+ * file with exact types (DECIMAL(12,2), TIMESTAMP micros, `_deleted` BOOLEAN) put in the staging
+ * store under {@link loadObjectKey} and COPYed from its `s3://` URL. All load files are prepared
+ * before the transaction opens, so it holds its locks only while the warehouse works. The Parquet
+ * load objects are kept, not deleted after the commit: a delete could race a redrive of the same
+ * run that is COPYing the object it just rewrote, and the staging bucket's lifecycle rule expires
+ * them like every staging object (they also record exactly what was loaded).
  */
 export async function loadStaging(
   rt: Runtime,
@@ -359,7 +391,8 @@ export async function loadStaging(
   check(input);
   const dir = await mkdtemp(join(rt.tmpDir, 'load-'));
   try {
-    const prepared: { spec: SourceTableSpec; csv: string }[] = [];
+    const localCopy = rt.warehouse.dialect.supportsLocalCopy;
+    const prepared: { spec: SourceTableSpec; source: StagingLoadSource }[] = [];
     for (const spec of SOURCE_TABLES) {
       const mine = input.partitions.filter((p) => p.table === spec.table);
       const dataKeys = mine.flatMap((p) => (p.dataKey ? [p.dataKey] : []));
@@ -367,11 +400,20 @@ export async function loadStaging(
       if (dataKeys.length === 0 && delKeys.length === 0) continue;
       const dataFiles = await Promise.all(dataKeys.map((k) => rt.staging.localCopy(k, dir)));
       const delFiles = await Promise.all(delKeys.map((k) => rt.staging.localCopy(k, dir)));
-      const csv = join(dir, `${spec.staging.name}.csv`);
       const rowsSql = dataFiles.length ? readParquet(dataFiles) : '';
       const delSql = delFiles.length ? readParquet(delFiles) : '';
-      await selectToCsv(loadSelect(spec, dataFiles.length > 0, delFiles.length > 0, rowsSql, delSql), csv);
-      prepared.push({ spec, csv });
+      const select = loadSelect(spec, dataFiles.length > 0, delFiles.length > 0, rowsSql, delSql);
+      if (localCopy) {
+        const csv = join(dir, `${spec.staging.name}.csv`);
+        await selectToCsv(select, csv);
+        prepared.push({ spec, source: { kind: 'csv', path: csv } });
+      } else {
+        const parquet = join(dir, `${spec.staging.name}.load.parquet`);
+        await selectToParquet(select, parquet, loadFileColumns(spec));
+        const key = loadObjectKey(spec, input);
+        await rt.staging.putFile(key, parquet);
+        prepared.push({ spec, source: { kind: 'parquet', objectUrl: rt.staging.urlOf(key) } });
+      }
     }
     const deadLetters: DeadLetterRow[] = [];
     for (const p of input.partitions) {
@@ -383,8 +425,8 @@ export async function loadStaging(
     }
     const { tables, inserted } = await rt.warehouse.transaction(async (tx) => {
       const tables: TableLoadResult[] = [];
-      for (const { spec, csv } of prepared) {
-        const r = await loadStagingTable(tx, spec, csv);
+      for (const { spec, source } of prepared) {
+        const r = await loadStagingTable(tx, spec, source);
         tables.push({ table: spec.table, stagingTable: spec.staging.name, ...r });
       }
       const inserted = deadLetters.length ? await insertDeadLetters(tx, deadLetters) : 0;

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { csvToParquet, readParquet, selectToCsv } from './duck.ts';
+import { csvToParquet, duck, readParquet, selectToCsv, selectToParquet } from './duck.ts';
 
 const columns = [
   { name: 'id', kind: 'bigint', sqlType: 'BIGINT' },
@@ -42,5 +42,42 @@ describe('Parquet conversion through DuckDB', () => {
     await expect(csvToParquet(join(dir, 'in.csv'), join(dir, 'out.parquet'), columns)).rejects.toThrow(
       /could not write Parquet/,
     );
+  });
+
+  it('writes a SELECT as one Parquet file with exactly the given columns and exact types', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'recon-duck-'));
+    const out = join(dir, 'load.parquet');
+    const n = await selectToParquet(
+      "SELECT 1 AS id, '9999999999.99' AS amount, NULL AS note, '2026-03-08 07:30:00.000001' AS at, false AS _deleted " +
+        'UNION ALL SELECT 2, NULL, NULL, NULL, true',
+      out,
+      [...columns, { name: '_deleted', kind: 'boolean', sqlType: 'BOOLEAN' }],
+    );
+    expect(n).toBe(2);
+    const db = await duck();
+    const rows = (
+      await db.runAndReadAll(
+        `SELECT id, amount::VARCHAR, note, "at"::VARCHAR, _deleted FROM read_parquet('${out}') ORDER BY id`,
+      )
+    ).getRows();
+    expect(rows).toEqual([
+      [1n, '9999999999.99', null, '2026-03-08 07:30:00.000001', false],
+      [2n, null, null, null, true],
+    ]);
+    const types = (
+      await db.runAndReadAll(
+        `SELECT name, type, converted_type FROM parquet_schema('${out}') WHERE name <> 'duckdb_schema'`,
+      )
+    ).getRows();
+    expect(types).toEqual([
+      ['id', 'INT64', 'INT_64'],
+      ['amount', 'INT64', 'DECIMAL'],
+      ['note', 'BYTE_ARRAY', 'UTF8'],
+      ['at', 'INT64', 'TIMESTAMP_MICROS'],
+      ['_deleted', 'BOOLEAN', null],
+    ]);
+    await expect(
+      selectToParquet("SELECT 1 AS id, '1e12' AS amount, NULL AS note, NULL AS at", out, columns),
+    ).rejects.toThrow(/could not write Parquet/);
   });
 });

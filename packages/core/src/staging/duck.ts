@@ -1,16 +1,21 @@
 /**
  * DuckDB converts between the CSV interchange format and Parquet: it writes staging Parquet with
  * exact logical types (DECIMAL(12,2) as INT64 decimal, TIMESTAMP micros, DATE days), readable by
- * Redshift `COPY … FORMAT AS PARQUET`, and reads Parquet back exactly for the warehouse COPY.
+ * Redshift `COPY … FORMAT AS PARQUET`, and reads Parquet back exactly for the warehouse load — as
+ * a CSV for engines with local COPY, or as one merged Parquet file for Redshift's COPY from S3.
  * One DuckDB instance per process, created lazily.
  */
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { StagingIOError } from '../errors.ts';
 import type { StagingColumn } from '../sources/spec.ts';
 
 let connection: Promise<DuckDBConnection> | undefined;
 
 async function open(): Promise<DuckDBConnection> {
+  // Loaded on first use: the native engine is installed only beside the Lambda functions that
+  // convert files (extraction and staging load); every other function bundles this module
+  // without ever loading the engine.
+  const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:', {
     threads: '2',
     memory_limit: '128MB',
@@ -108,6 +113,34 @@ export async function selectToCsv(selectSql: string, csvPath: string): Promise<n
     return typeof n === 'bigint' ? Number(n) : Number(n ?? 0);
   } catch (error) {
     throw new StagingIOError(`could not read Parquet staging files: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Run a DuckDB SELECT (typically over `readParquet(…)`) and write its rows to ONE Parquet file
+ * with exactly `columns`, in this order, each cast to its exact type (DECIMAL(12,2) as a decimal,
+ * TIMESTAMP as INT64 microseconds, BOOLEAN, …) — the file a warehouse without local copy
+ * (Redshift) loads with `COPY … FORMAT AS PARQUET`, which matches columns by position. The cast
+ * makes the file's schema independent of how the SELECT's types resolved (e.g. a UNION with
+ * typed NULLs). Returns the number of rows written.
+ */
+export async function selectToParquet(
+  selectSql: string,
+  parquetPath: string,
+  columns: readonly DuckColumn[],
+): Promise<number> {
+  const db = await duck();
+  const projection = columns.map((c) => `CAST(${ident(c.name)} AS ${duckType(c)}) AS ${ident(c.name)}`);
+  try {
+    const reader = await db.runAndReadAll(
+      `COPY (SELECT ${projection.join(', ')} FROM (${selectSql}) AS load_rows) TO ${literalPath(parquetPath)} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 65536)`,
+    );
+    const n = reader.getRows()[0]?.[0];
+    return typeof n === 'bigint' ? Number(n) : Number(n ?? 0);
+  } catch (error) {
+    throw new StagingIOError(`could not write Parquet ${parquetPath}: ${(error as Error).message}`, {
       cause: error,
     });
   }

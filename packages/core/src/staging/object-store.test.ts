@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConnectionConfigError, StagingIOError } from '../errors.ts';
 import { FileObjectStore, type ObjectStore, openObjectStore } from './object-store.ts';
@@ -26,6 +27,18 @@ describe('staging object stores', () => {
       StagingIOError,
     );
     await expect(store.putFile('../escape', src)).rejects.toThrow(/invalid object key/);
+  });
+
+  it('gives the URL of an object: file:// for a directory, s3://bucket/<prefix>/<key> on S3', () => {
+    const root = mkdtempSync(join(tmpdir(), 'recon os #1-'));
+    const key = 'load/dt=2024-03-10/run=r1/stg_recon_orders.parquet';
+    expect(new FileObjectStore(root).urlOf(key)).toBe(pathToFileURL(join(root, key)).href);
+    expect(new S3ObjectStore('s3://recon-staging/staging/reconciliation').urlOf(key)).toBe(
+      `s3://recon-staging/staging/reconciliation/${key}`,
+    );
+    expect(new S3ObjectStore('s3://recon-staging').urlOf(key)).toBe(`s3://recon-staging/${key}`);
+    expect(() => new FileObjectStore(root).urlOf('../x')).toThrow(/invalid object key/);
+    expect(() => new S3ObjectStore('s3://recon-staging').urlOf('a//b')).toThrow(/invalid object key/);
   });
 
   it('opens the store RECON_STAGING_URL names', () => {

@@ -1,9 +1,12 @@
 /**
- * The staging area: an object store laid out `stg_recon_<table>/dt=YYYY-MM-DD/…` (seed §9.2).
- * A local directory now; S3 implements the same interface in AWS.
+ * The staging area: an object store laid out `stg_recon_<table>/dt=YYYY-MM-DD/…` (seed §9.2), with
+ * tombstones under `deletes/…`, dead letters under `dead-letter/…` and, for warehouses that COPY
+ * from S3, the merged load files under `load/dt=YYYY-MM-DD/run=<run id>/<staging table>.parquet`.
+ * A local directory, or S3 (s3-object-store.ts) in AWS.
  */
 import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ConnectionConfigError, StagingIOError } from '../errors.ts';
 import { S3ObjectStore } from './s3-object-store.ts';
 
@@ -18,6 +21,12 @@ export interface ObjectStore {
   list(prefix: string): Promise<string[]>;
   /** Remove one object (no error when absent). */
   delete(key: string): Promise<void>;
+  /**
+   * The URL of the object stored under `key`, for engines that read it themselves: `s3://bucket/<key>`
+   * on S3 (what Redshift's COPY reads), `file:///…` for a local directory. Nothing is checked or
+   * fetched: the object need not exist yet.
+   */
+  urlOf(key: string): string;
 }
 
 function checkKey(key: string): void {
@@ -87,6 +96,11 @@ export class FileObjectStore implements ObjectStore {
 
   async delete(key: string): Promise<void> {
     await rm(this.path(key), { force: true });
+  }
+
+  /** `file:///<root>/<key>` (percent-encoded where a path needs it). */
+  urlOf(key: string): string {
+    return pathToFileURL(this.path(key)).href;
   }
 }
 

@@ -143,6 +143,11 @@ export class S3ObjectStore implements ObjectStore {
     return this.prefix === '' ? key : `${this.prefix}/${key}`;
   }
 
+  /** `s3://<bucket>/<prefix>/<key>`: the object's URL as Redshift's COPY names it. */
+  urlOf(key: string): string {
+    return `s3://${this.bucket}/${this.objectKey(key)}`;
+  }
+
   private failure(operation: string, key: string, error: unknown): StagingIOError {
     return new StagingIOError(
       `S3 ${operation} of staging object ${key} in ${this.url} failed: ${sdkReason(error)}`,

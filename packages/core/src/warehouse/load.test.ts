@@ -278,6 +278,18 @@ describe.each(engineCases())('staging load on $name', (engine) => {
     expect(order).toEqual({ order_no: 'NO-42, "quoted"', user_id: null, pay_amount_usd: '3.50' });
   });
 
+  it('loads a CSV named as a load source like a CSV path, and refuses a Parquet COPY from S3', async () => {
+    const path = await csv(line(payment(7, '2024-03-01 10:00:00', '70.07')));
+    const r = await wh.transaction((tx) => loadStagingTable(tx, payments, { kind: 'csv', path }));
+    expect(r).toMatchObject({ incoming: 1, upserted: 1 });
+    expect((await snapshot()).map((row) => row['pay_amount_usd'])).toEqual(['70.07']);
+    await expect(
+      wh.transaction((tx) =>
+        tx.copyParquetObject('recon.stg_recon_payments', ['order_pay_id'], 's3://b12/k.parquet'),
+      ),
+    ).rejects.toThrow(/cannot COPY a Parquet object from S3.*copyCsvFile/);
+  });
+
   it('rolls the whole load back when a later step fails', async () => {
     await load(await csv(line(payment(11, '2024-03-01 10:00:00'))));
     const good = await csv(line(payment(11, '2024-03-01 12:00:00', '50.00')));

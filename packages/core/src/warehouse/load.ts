@@ -2,9 +2,16 @@
  * Loading staging files into the warehouse staging tables (SPEC §4 step 2) and recording
  * dead letters. Both run inside the caller's transaction, so a load and the watermark advance
  * that follows it can commit together.
+ *
+ * A table's incoming rows arrive in one of two forms, by what the warehouse can do
+ * (`dialect.supportsLocalCopy`): a local CSV file that the process streams in (`copyCsvFile`,
+ * PostgreSQL/PGlite), or one Parquet object in S3 that the warehouse reads itself (`COPY … FROM
+ * 's3://…' FORMAT AS PARQUET`, `copyParquetObject`, Redshift). Either fills the same temporary
+ * table; the merge that follows is the same SQL.
  */
 import { registerModel } from '@recon/sql';
 import type { SourceTableSpec } from '../sources/spec.ts';
+import { checkS3ObjectUrl } from './copy-source.ts';
 import { modelSteps } from './model.ts';
 import type { SqlExecutor, WarehouseTx } from './types.ts';
 import { dateToUtcText } from './values.ts';
@@ -14,12 +21,22 @@ export const MERGE_STAGING_MODEL = 'staging/merge_staging.sql';
 /** The dead-letter model. */
 export const INSERT_DEAD_LETTERS_MODEL = 'staging/insert_dead_letters.sql';
 
-/** Name of the trailing CSV column flagging tombstones. */
+/** Name of the trailing column (CSV or Parquet) flagging tombstones. */
 export const DELETED_COLUMN = '_deleted';
+
+/**
+ * Where a table's incoming rows are: a local CSV file (a plain string is read as one), or a
+ * Parquet object the warehouse COPYs from S3. Either holds the staging columns in
+ * `spec.staging.columns` order, then `_deleted`.
+ */
+export type StagingLoadSource =
+  | string
+  | { readonly kind: 'csv'; readonly path: string }
+  | { readonly kind: 'parquet'; readonly objectUrl: string };
 
 /** What {@link loadStagingTable} did. */
 export interface LoadResult {
-  /** Rows in the CSV (all versions, tombstones included). */
+  /** Rows in the load file (all versions, tombstones included). */
   incoming: number;
   /** Rows inserted or replaced with a newer (or equal) version. */
   upserted: number;
@@ -39,18 +56,22 @@ async function count(tx: SqlExecutor, sql: string, params?: Record<string, unkno
 }
 
 /**
- * Merge the staging CSV at `csvPath` into `recon.<spec.staging.name>`: columns in
- * `spec.staging.columns` order then `_deleted` ('true' for a tombstone, which fills only the key
- * and version). The latest version per key wins (a tombstone wins a version tie); stored rows
- * with an older or equal version are replaced or, for tombstones, deleted; stored rows with a
- * newer version are kept. Loading the same file twice leaves the table as loading it once.
+ * Merge one staging load file into `recon.<spec.staging.name>`: columns in `spec.staging.columns`
+ * order then `_deleted` (true for a tombstone, which fills only the key and version). A CSV path
+ * is loaded with `copyCsvFile`, a Parquet object URL with `copyParquetObject` (its URL is checked
+ * before anything is sent). The latest version per key wins (a tombstone wins a version tie);
+ * stored rows with an older or equal version are replaced or, for tombstones, deleted; stored rows
+ * with a newer version are kept. Loading the same file twice leaves the table as loading it once.
  * Runs in the caller's transaction and drops its temporary tables before returning.
+ * @throws WarehouseError for a Parquet URL that is not a safe `s3://bucket/key` (nothing sent).
  */
 export async function loadStagingTable(
   tx: WarehouseTx,
   spec: SourceTableSpec,
-  csvPath: string,
+  source: StagingLoadSource,
 ): Promise<LoadResult> {
+  const from = typeof source === 'string' ? ({ kind: 'csv', path: source } as const) : source;
+  if (from.kind === 'parquet') checkS3ObjectUrl(from.objectUrl);
   const staging = spec.staging;
   const columns = staging.columns.map((c) => c.name);
   const vars = {
@@ -64,7 +85,13 @@ export async function loadStagingTable(
   };
   const s = modelSteps(MERGE_STAGING_MODEL, vars);
   await tx.execute(s('create_incoming'));
-  const incoming = await tx.copyCsvFile(vars.incoming, [...columns, DELETED_COLUMN], csvPath);
+  // create_incoming makes the table's columns exactly these, in this order: what the Parquet COPY,
+  // which matches columns by position, relies on.
+  const loadColumns = [...columns, DELETED_COLUMN];
+  const incoming =
+    from.kind === 'csv'
+      ? await tx.copyCsvFile(vars.incoming, loadColumns, from.path)
+      : await tx.copyParquetObject(vars.incoming, loadColumns, from.objectUrl);
   const incomingLive = await count(tx, s('count_incoming_live'));
   const pkConflicts = await count(tx, s('count_pk_conflicts'));
   await tx.execute(s('create_latest'));

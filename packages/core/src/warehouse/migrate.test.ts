@@ -1,9 +1,14 @@
-import { listSql } from '@recon/sql';
+import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
+import { listSql, splitStatements, sqlFile } from '@recon/sql';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WarehouseError } from '../errors.ts';
 import { SOURCE_TABLES, type StagingColumn } from '../sources/spec.ts';
-import { BOOTSTRAP_MIGRATION, migrate } from './migrate.ts';
-import { PostgresWarehouse } from './postgres.ts';
+import { fakeDataApi } from './fake-data-api.ts';
+import { BOOTSTRAP_MIGRATION, migrate, migrationStatements } from './migrate.ts';
+import { PGLITE_DIALECT } from './pglite.ts';
+import { POSTGRES_DIALECT, PostgresWarehouse } from './postgres.ts';
+import { REDSHIFT_DIALECT, RedshiftDataWarehouse } from './redshift-data.ts';
 import { applyShims } from './shims.ts';
 import { createTestDatabase, engineCases } from './test-helpers.ts';
 import type { Warehouse } from './types.ts';
@@ -266,5 +271,104 @@ describe('concurrent first migrate (PostgreSQL)', () => {
       await Promise.all(whs.map((w) => w.close()));
       await db.drop();
     }
+  });
+});
+
+describe('migration DDL per dialect', () => {
+  it('runs the DDL exactly as written on PostgreSQL and PGlite (the markers stay comments)', () => {
+    for (const file of listSql('ddl')) {
+      const written = splitStatements(sqlFile(file));
+      expect(migrationStatements(file, POSTGRES_DIALECT)).toEqual(written);
+      expect(migrationStatements(file, PGLITE_DIALECT)).toEqual(written);
+    }
+  });
+
+  it('renders the chosen DISTKEY/SORTKEY on Redshift', () => {
+    const staging = migrationStatements('ddl/002_staging_tables.sql', REDSHIFT_DIALECT);
+    const orders = staging.find((s) => s.includes('CREATE TABLE IF NOT EXISTS recon.stg_recon_orders'));
+    expect(orders).toMatch(
+      /PRIMARY KEY \(order_id\)\n\)\nDISTSTYLE KEY DISTKEY \(order_id\) COMPOUND SORTKEY \(biz_date\)$/,
+    );
+    const bootstrap = migrationStatements(BOOTSTRAP_MIGRATION, REDSHIFT_DIALECT);
+    expect(bootstrap[0]).toMatch(/\nCREATE SCHEMA IF NOT EXISTS recon$/);
+    expect(bootstrap[1]).toMatch(/\)\nDISTSTYLE ALL$/);
+    const views = migrationStatements('ddl/006_v_recon_pipeline_runs.sql', REDSHIFT_DIALECT);
+    expect(views).toEqual(splitStatements(sqlFile('ddl/006_v_recon_pipeline_runs.sql')));
+  });
+
+  it('names the file when the dialect refuses a statement, before anything runs', () => {
+    const refusing = {
+      ...POSTGRES_DIALECT,
+      name: 'strict',
+      renderDdl: () => {
+        throw new Error('Redshift has no indexes');
+      },
+    };
+    let error: unknown;
+    try {
+      migrationStatements('ddl/004_etl_watermarks.sql', refusing);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(WarehouseError);
+    expect((error as WarehouseError).message).toBe(
+      'migration ddl/004_etl_watermarks.sql cannot run on strict: Redshift has no indexes',
+    );
+    expect((error as WarehouseError).context).toMatchObject({ model: 'ddl/004_etl_watermarks.sql' });
+  });
+});
+
+describe('migrate on Redshift (mocked Data API)', () => {
+  const redshift = mockClient(RedshiftDataClient);
+  afterAll(() => {
+    redshift.restore();
+  });
+
+  it('bootstraps, then applies each file in its own session transaction with the rendered DDL and no shims', async () => {
+    const api = fakeDataApi(redshift, (sql) =>
+      sql.startsWith('SELECT COUNT(*) AS n FROM recon.schema_migrations')
+        ? { columns: [{ name: 'n', typeName: 'int8' }], records: [[{ longValue: 0 }]] }
+        : {},
+    );
+    const wh = new RedshiftDataWarehouse({
+      workgroupName: 'recon-wg',
+      database: 'recon',
+      client: new RedshiftDataClient({ region: 'us-east-1' }),
+      sleep: () => Promise.resolve(),
+    });
+    const files = ['ddl/001_schema.sql', 'ddl/002_staging_tables.sql'];
+
+    const result = await migrate(wh, { files, now: () => new Date('2024-05-01T00:00:00Z') });
+
+    expect(result).toEqual({ applied: files, skipped: [] });
+    const inputs = api.inputs();
+    const sqls = inputs.map((i) => i.Sql ?? '');
+    expect(sqls.some((s) => /CREATE (OR REPLACE )?FUNCTION/i.test(s))).toBe(false);
+    const bootstrap = migrationStatements(BOOTSTRAP_MIGRATION, REDSHIFT_DIALECT);
+    expect(inputs.slice(0, 2)).toEqual(
+      bootstrap.map((Sql) => ({ WorkgroupName: 'recon-wg', Database: 'recon', Sql })),
+    );
+    // One session transaction per file: BEGIN, lock, check, statements, record, COMMIT.
+    const staging = migrationStatements('ddl/002_staging_tables.sql', REDSHIFT_DIALECT);
+    const second = inputs.slice(inputs.findLastIndex((i) => i.Sql === 'BEGIN'));
+    expect(second.map((i) => i.Sql)).toEqual([
+      'BEGIN',
+      'LOCK TABLE recon.schema_migrations',
+      'SELECT COUNT(*) AS n FROM recon.schema_migrations WHERE version = :version',
+      ...staging,
+      'INSERT INTO recon.schema_migrations (version, applied_at) VALUES (:version, :appliedAt)',
+      'COMMIT',
+    ]);
+    expect(second[0]).toMatchObject({ WorkgroupName: 'recon-wg', SessionKeepAliveSeconds: 300 });
+    expect(second.slice(1).every((i) => i.SessionId === 'session-2' && i.WorkgroupName === undefined)).toBe(
+      true,
+    );
+    expect(second.at(-2)?.Parameters).toEqual([
+      { name: 'version', value: 'ddl/002_staging_tables.sql' },
+      { name: 'appliedAt', value: '2024-05-01 00:00:00.000' },
+    ]);
+    expect(
+      staging.filter((s) => /\nDISTSTYLE KEY DISTKEY \([a-z_]+\) COMPOUND SORTKEY \(biz_date\)$/.test(s)),
+    ).toHaveLength(9);
   });
 });

@@ -1,12 +1,17 @@
 /**
  * Schema migrations: the files of `packages/sql/ddl/`, applied once each, in file-name order,
  * each in its own transaction, recorded in `recon.schema_migrations`.
+ *
+ * The DDL is written once, in the Redshift/PostgreSQL common subset. Each statement goes through
+ * the dialect's `renderDdl` capability when it has one: on Redshift that appends every CREATE
+ * TABLE's `-- redshift:` marker as DISTSTYLE/DISTKEY/SORTKEY and refuses index creation before
+ * anything is sent; PostgreSQL and PGlite have none and run the text exactly as written.
  */
 import { listSql, registerModel, splitStatements, sqlFile } from '@recon/sql';
 import { type ReconError, WarehouseError } from '../errors.ts';
 import { mapWarehouseError } from './map-error.ts';
 import { applyShims } from './shims.ts';
-import type { Warehouse } from './types.ts';
+import type { Warehouse, WarehouseDialect } from './types.ts';
 import { dateToUtcText } from './values.ts';
 
 /** The bootstrap migration: creates schema `recon` and `recon.schema_migrations`, idempotently. */
@@ -28,10 +33,25 @@ export interface MigrateOptions {
   now?: () => Date;
 }
 
-function statementsOf(file: string): string[] {
-  const statements = splitStatements(sqlFile(file));
-  for (const statement of statements) registerModel(statement, file);
-  return statements;
+/**
+ * The statements of migration `file` as `dialect` must run them, each registered under the file's
+ * name so a failure names it.
+ * @throws WarehouseError naming the file when the dialect refuses a statement.
+ */
+export function migrationStatements(file: string, dialect: WarehouseDialect): string[] {
+  return splitStatements(sqlFile(file)).map((statement) => {
+    let rendered: string;
+    try {
+      rendered = dialect.renderDdl === undefined ? statement : dialect.renderDdl(statement);
+    } catch (error) {
+      throw new WarehouseError(
+        `migration ${file} cannot run on ${dialect.name}: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error, context: { dialect: dialect.name, model: file } },
+      );
+    }
+    registerModel(rendered, file);
+    return rendered;
+  });
 }
 
 function withModel(error: unknown, wh: Warehouse, file: string): ReconError {
@@ -41,7 +61,7 @@ function withModel(error: unknown, wh: Warehouse, file: string): ReconError {
 }
 
 async function bootstrap(wh: Warehouse): Promise<void> {
-  const statements = statementsOf(BOOTSTRAP_MIGRATION);
+  const statements = migrationStatements(BOOTSTRAP_MIGRATION, wh.dialect);
   // Two processes creating the schema at the same moment can collide on the catalog's unique
   // index even with IF NOT EXISTS; the loser simply retries.
   for (let attempt = 1; ; attempt++) {
@@ -57,8 +77,8 @@ async function bootstrap(wh: Warehouse): Promise<void> {
 
 /**
  * Apply every migration not yet recorded in `recon.schema_migrations`, in order, each in its own
- * transaction that also records it; a second call applies nothing. The PostgreSQL shims are
- * applied first (the DDL's views use them). Concurrent callers serialize on a table lock of
+ * transaction that also records it; a second call applies nothing. The dialect's shims are
+ * applied first (on PostgreSQL/PGlite the DDL's views use them; Redshift has none). Concurrent callers serialize on a table lock of
  * `recon.schema_migrations`, so each file is applied by exactly one of them.
  * @throws WarehouseError with `context.model` naming the failing file (that file's transaction
  * is rolled back; files applied before it stay applied).
@@ -70,7 +90,7 @@ export async function migrate(wh: Warehouse, options: MigrateOptions = {}): Prom
   await bootstrap(wh);
   const result: MigrateResult = { applied: [], skipped: [] };
   for (const file of files) {
-    const statements = statementsOf(file);
+    const statements = migrationStatements(file, wh.dialect);
     let recording = false;
     try {
       const applied = await wh.transaction(async (tx) => {

@@ -6,6 +6,7 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { modelNameOf } from '@recon/sql';
+import { parquetCopyUnsupported } from './copy-source.ts';
 import { mapWarehouseError } from './map-error.ts';
 import type { PostgresFamilyDialect } from './postgres.ts';
 import type { Row, SqlParams, Warehouse, WarehouseTx } from './types.ts';
@@ -88,6 +89,11 @@ class PgliteTx implements WarehouseTx {
       throw mapWarehouseError(error, { dialect: 'pglite', operation: `read ${path}` });
     }
     return (await runQuery(this.tx, statement, undefined, { blob })).affectedRows ?? 0;
+  }
+
+  /** Refused: PGlite loads staging files from this process ({@link copyCsvFile}). */
+  copyParquetObject(table: string): Promise<number> {
+    return Promise.reject(parquetCopyUnsupported('pglite', table));
   }
 }
 

@@ -9,6 +9,7 @@ import { modelNameOf } from '@recon/sql';
 import pg from 'pg';
 import pgCopyStreams from 'pg-copy-streams';
 import { ConnectionConfigError } from '../errors.ts';
+import { parquetCopyUnsupported } from './copy-source.ts';
 import { mapWarehouseError, redactUrl } from './map-error.ts';
 import type { Row, SqlParams, Warehouse, WarehouseDialect, WarehouseTx } from './types.ts';
 import { copyTarget, prepareStatement, RESULT_PARSERS } from './values.ts';
@@ -104,6 +105,11 @@ class PostgresTx implements WarehouseTx {
         secrets: this.secrets,
       });
     }
+  }
+
+  /** Refused: PostgreSQL loads staging files from this process ({@link copyCsvFile}). */
+  copyParquetObject(table: string): Promise<number> {
+    return Promise.reject(parquetCopyUnsupported('postgres', table));
   }
 }
 

@@ -1,21 +1,21 @@
 import {
-  BatchExecuteStatementCommand,
   CancelStatementCommand,
   DescribeStatementCommand,
   ExecuteStatementCommand,
   GetStatementResultCommand,
   RedshiftDataClient,
 } from '@aws-sdk/client-redshift-data';
-import { registerModel, splitStatements } from '@recon/sql';
+import { registerModel } from '@recon/sql';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConnectionConfigError, WarehouseError, WarehouseTransientError } from '../errors.ts';
+import { fakeDataApi } from './fake-data-api.ts';
 import {
   RedshiftDataWarehouse,
   type RedshiftDataWarehouseOptions,
-  renderLiteral,
   toDataApiStatement,
 } from './redshift-data.ts';
+import type { WarehouseTx } from './types.ts';
 
 const redshift = mockClient(RedshiftDataClient);
 
@@ -300,136 +300,341 @@ describe('RedshiftDataWarehouse results', () => {
   });
 });
 
-describe('RedshiftDataWarehouse transactions', () => {
-  it('runs the collected statements as one BatchExecuteStatement with safely rendered literals', async () => {
-    redshift.on(BatchExecuteStatementCommand).resolves({ Id: 'batch-1' });
-    redshift
-      .on(DescribeStatementCommand)
-      .resolvesOnce({ Id: 'batch-1', Status: 'STARTED' })
-      .resolves({ Id: 'batch-1', Status: 'FINISHED' });
+const TARGET = {
+  WorkgroupName: 'recon-wg',
+  Database: 'recon',
+  SecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:recon-abc',
+};
+const ROLE = 'arn:aws:iam::123456789012:role/recon-redshift-copy';
+
+describe('RedshiftDataWarehouse session transactions', () => {
+  it('opens a session with BEGIN, runs each statement in it with bound parameters, then COMMITs', async () => {
+    const api = fakeDataApi(redshift, (sql) => {
+      if (sql.startsWith('SELECT')) {
+        return {
+          resultRows: 2,
+          columns: [
+            { name: 'id', typeName: 'int8' },
+            { name: 'amount', typeName: 'numeric' },
+          ],
+          records: [
+            [{ stringValue: '9007199254740993' }, { stringValue: '12.34' }],
+            [{ longValue: 2 }, { isNull: true }],
+          ],
+        };
+      }
+      if (sql.startsWith('DELETE')) return { resultRows: 3 };
+      return {};
+    });
     const { db } = setup();
-    const evil = "x'); DROP TABLE recon.t; --";
 
     const result = await db.transaction(async (tx) => {
-      expect(await tx.execute('DELETE FROM recon.t WHERE d = :d', { d: '2024-03-10' })).toBe(0);
-      await tx.execute(
-        'INSERT INTO recon.t VALUES (:note, :amount, :n, :neg, :ok, :none, :at, :big, :path)',
-        {
-          note: evil,
-          amount: '12.50',
-          n: 3,
-          neg: -5,
-          ok: false,
-          none: null,
-          at: new Date('2024-03-10T07:00:00Z'),
-          big: -9007199254740993n,
-          path: 'C:\\tmp\\x',
-        },
-      );
-      await tx.execute('UPDATE recon.t SET a = $1 - $2', [1, -2]);
-      return 'done';
+      const deleted = await tx.execute('DELETE FROM recon.t WHERE d = :d AND note = :note', {
+        d: '2024-03-10',
+        note: "x'); DROP TABLE recon.t; --",
+      });
+      const rows = await tx.query('SELECT id, amount FROM recon.t WHERE shop = $1', [42]);
+      const created = await tx.execute('CREATE TEMP TABLE tmp_x (a INT)');
+      return { deleted, rows, created };
     });
 
-    expect(result).toBe('done');
-    expect(redshift.commandCalls(ExecuteStatementCommand)).toHaveLength(0);
-    const batches = redshift.commandCalls(BatchExecuteStatementCommand);
-    expect(batches).toHaveLength(1);
-    const input = batches[0]?.args[0].input;
-    expect(input).toEqual({
-      WorkgroupName: 'recon-wg',
-      Database: 'recon',
-      SecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:recon-abc',
-      Sqls: [
-        "DELETE FROM recon.t WHERE d = '2024-03-10'",
-        "INSERT INTO recon.t VALUES ('x''); DROP TABLE recon.t; --', '12.50', 3, (-5), FALSE, NULL, " +
-          "'2024-03-10 07:00:00.000', (-9007199254740993), ('C:' || CHR(92) || 'tmp' || CHR(92) || 'x'))",
-        'UPDATE recon.t SET a = 1 - (-2)',
+    expect(result).toEqual({
+      deleted: 3,
+      rows: [
+        { id: '9007199254740993', amount: '12.34' },
+        { id: '2', amount: null },
       ],
+      created: 0,
     });
-    // The quotes and semicolons of the value stay inside its literal: still one statement each.
-    for (const sql of input?.Sqls ?? []) expect(splitStatements(sql)).toHaveLength(1);
-    expect(redshift.commandCalls(DescribeStatementCommand).map((c) => c.args[0].input)).toEqual([
-      { Id: 'batch-1' },
-      { Id: 'batch-1' },
+    expect(api.inputs()).toEqual([
+      { ...TARGET, Sql: 'BEGIN', SessionKeepAliveSeconds: 300 },
+      {
+        Sql: 'DELETE FROM recon.t WHERE d = :d AND note = :note',
+        Parameters: [
+          { name: 'd', value: '2024-03-10' },
+          { name: 'note', value: "x'); DROP TABLE recon.t; --" },
+        ],
+        SessionId: 'session-1',
+      },
+      {
+        Sql: 'SELECT id, amount FROM recon.t WHERE shop = :p1',
+        Parameters: [{ name: 'p1', value: '42' }],
+        SessionId: 'session-1',
+      },
+      { Sql: 'CREATE TEMP TABLE tmp_x (a INT)', SessionId: 'session-1' },
+      { Sql: 'COMMIT', SessionId: 'session-1' },
+    ]);
+    expect(api.events.at(-1)).toBe('finished COMMIT');
+    expect(redshift.commandCalls(GetStatementResultCommand).map((c) => c.args[0].input)).toEqual([
+      { Id: 'st-3' },
     ]);
   });
 
-  it('sends nothing when the callback throws or executes nothing', async () => {
-    const { db } = setup();
-    await expect(
-      db.transaction(async (tx) => {
-        await tx.execute('DELETE FROM recon.t');
-        throw new Error('boom');
-      }),
-    ).rejects.toThrow('boom');
-    expect(await db.transaction(() => Promise.resolve(7))).toBe(7);
-    expect(redshift.commandCalls(BatchExecuteStatementCommand)).toHaveLength(0);
+  it('uses the configured keep-alive and a provisioned target', async () => {
+    const api = fakeDataApi(redshift);
+    const { db } = setup({
+      workgroupName: undefined,
+      clusterIdentifier: 'recon-cluster',
+      secretArn: undefined,
+      dbUser: 'etl',
+      sessionKeepAliveSeconds: 120,
+    });
+    await db.transaction((tx) => tx.execute('DELETE FROM recon.t'));
+    expect(api.inputs()[0]).toEqual({
+      ClusterIdentifier: 'recon-cluster',
+      Database: 'recon',
+      DbUser: 'etl',
+      Sql: 'BEGIN',
+      SessionKeepAliveSeconds: 120,
+    });
   });
 
-  it('names the failing sub-statement and its model when the batch FAILED', async () => {
-    const second = 'INSERT INTO recon.fct_recon SELECT * FROM recon.match_l2';
-    registerModel(second, 'match/match_level2.sql');
-    redshift.on(BatchExecuteStatementCommand).resolves({ Id: 'batch-2' });
-    redshift.on(DescribeStatementCommand).resolves({
-      Id: 'batch-2',
-      Status: 'FAILED',
-      Error: 'ERROR: column "x" does not exist',
-      SubStatements: [
-        { Id: 'batch-2:1', Status: 'FINISHED' },
-        { Id: 'batch-2:2', Status: 'FAILED', Error: 'ERROR: column "x" does not exist' },
-        { Id: 'batch-2:3', Status: 'ABORTED' },
-      ],
-    });
+  it('rolls back after a FAILED statement, keeps its typed error naming the model, and sends nothing queued after it', async () => {
+    const failing = 'INSERT INTO recon.fct_recon SELECT * FROM recon.match_l2';
+    registerModel(failing, 'match/match_level2.sql');
+    const api = fakeDataApi(redshift, (sql) =>
+      sql === failing ? { status: 'FAILED', error: 'ERROR: column "x" does not exist' } : {},
+    );
     const { db } = setup();
+    let third: Promise<number> | undefined;
 
     const error = await db
       .transaction(async (tx) => {
         await tx.execute('DELETE FROM recon.fct_recon');
-        await tx.execute(second);
-        await tx.execute('ANALYZE recon.fct_recon');
+        const second = tx.execute(failing);
+        third = tx.execute('ANALYZE recon.fct_recon');
+        third.catch(() => undefined);
+        await second;
       })
       .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(WarehouseError);
+    expect(error).not.toBeInstanceOf(WarehouseTransientError);
     const e = error as WarehouseError;
     expect(e.message).toBe(
-      'redshift transaction statement 2 of 3 FAILED in match/match_level2.sql: ERROR: column "x" does not exist',
+      'redshift statement FAILED in match/match_level2.sql: ERROR: column "x" does not exist',
     );
     expect(e.context).toMatchObject({
       model: 'match/match_level2.sql',
-      statementId: 'batch-2:2',
-      statement: second,
+      statementId: 'st-3',
+      statement: failing,
     });
+    await expect(third).rejects.toThrow(/transaction aborted by an earlier error.*not sent/);
+    expect(api.inputs().map((i) => [i.Sql, i.SessionId])).toEqual([
+      ['BEGIN', undefined],
+      ['DELETE FROM recon.fct_recon', 'session-1'],
+      [failing, 'session-1'],
+      ['ROLLBACK', 'session-1'],
+    ]);
   });
 
-  it('refuses query and copyCsvFile inside a transaction', async () => {
+  it('rolls back when the callback throws and never masks its error, even when ROLLBACK fails', async () => {
+    const api = fakeDataApi(redshift, (sql) =>
+      sql === 'ROLLBACK' ? { status: 'FAILED', error: 'ERROR: session is gone' } : {},
+    );
     const { db } = setup();
+    const boom = new WarehouseError('boom');
+
     const error = await db
       .transaction(async (tx) => {
-        await tx.query('SELECT 1');
+        await tx.execute('DELETE FROM recon.t');
+        throw boom;
+      })
+      .catch((e: unknown) => e);
+
+    expect(error).toBe(boom);
+    expect(boom.context['rollbackError']).toMatch(/ROLLBACK|session is gone/);
+    expect(api.inputs().map((i) => i.Sql)).toEqual(['BEGIN', 'DELETE FROM recon.t', 'ROLLBACK']);
+
+    // A plain Error passes through unchanged as well.
+    const plain = new Error('plain');
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.execute('DELETE FROM recon.t');
+        throw plain;
+      }),
+    ).rejects.toBe(plain);
+  });
+
+  it('runs statements issued without awaiting them one at a time, in call order', async () => {
+    const api = fakeDataApi(redshift, (sql) => (sql.includes('slow') ? { pending: 2 } : {}), { delayMs: 2 });
+    const { db } = setup();
+
+    const counts = await db.transaction((tx) =>
+      Promise.all([
+        tx.execute('UPDATE recon.a SET x = 1 /* slow */'),
+        tx.execute('UPDATE recon.b SET x = 2'),
+        tx.query('SELECT 3 AS n /* slow */'),
+        tx.execute('UPDATE recon.c SET x = 4'),
+      ]),
+    );
+
+    expect(counts).toEqual([0, 0, [], 0]);
+    expect(api.events).toEqual([
+      'submit BEGIN',
+      'finished BEGIN',
+      'submit UPDATE recon.a SET x = 1 /* slow */',
+      'finished UPDATE recon.a SET x = 1 /* slow */',
+      'submit UPDATE recon.b SET x = 2',
+      'finished UPDATE recon.b SET x = 2',
+      'submit SELECT 3 AS n /* slow */',
+      'finished SELECT 3 AS n /* slow */',
+      'submit UPDATE recon.c SET x = 4',
+      'finished UPDATE recon.c SET x = 4',
+      'submit COMMIT',
+      'finished COMMIT',
+    ]);
+  });
+
+  it('waits for statements the callback did not await before it COMMITs, and fails on their error', async () => {
+    const api = fakeDataApi(redshift, (sql) =>
+      sql.includes('bad') ? { status: 'FAILED', error: 'ERROR: bad' } : {},
+    );
+    const { db } = setup();
+    const ok = await db.transaction((tx) => {
+      void tx.execute('UPDATE recon.a SET x = 1');
+      return Promise.resolve('done');
+    });
+    expect(ok).toBe('done');
+    expect(api.inputs().map((i) => i.Sql)).toEqual(['BEGIN', 'UPDATE recon.a SET x = 1', 'COMMIT']);
+
+    const error = await db
+      .transaction((tx) => {
+        tx.execute('UPDATE recon.bad SET x = 1').catch(() => undefined);
+        return Promise.resolve('not committed');
       })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WarehouseError);
-    expect((error as Error).message).toMatch(/cannot run queries.*BatchExecuteStatement/);
+    expect((error as Error).message).toMatch(/FAILED: ERROR: bad/);
+    expect(
+      api
+        .inputs()
+        .map((i) => i.Sql)
+        .slice(3),
+    ).toEqual(['BEGIN', 'UPDATE recon.bad SET x = 1', 'ROLLBACK']);
+  });
 
-    await expect(db.transaction((tx) => tx.copyCsvFile('recon.t', ['a'], '/tmp/x.csv'))).rejects.toThrow(
-      /COPY … FROM 's3:\/\/…'.*FORMAT AS PARQUET/,
+  it('sends nothing for a transaction without statements and refuses statements after it ended', async () => {
+    fakeDataApi(redshift);
+    const { db } = setup();
+    expect(await db.transaction(() => Promise.resolve(7))).toBe(7);
+    expect(redshift.commandCalls(ExecuteStatementCommand)).toHaveLength(0);
+
+    let leaked: WarehouseTx | undefined;
+    await db.transaction((tx) => {
+      leaked = tx;
+      return Promise.resolve();
+    });
+    await expect(leaked?.execute('DELETE FROM recon.t')).rejects.toThrow(/transaction is closed/);
+    expect(redshift.commandCalls(ExecuteStatementCommand)).toHaveLength(0);
+  });
+
+  it('turns a COMMIT that loses a serialization conflict into WarehouseTransientError and still sends ROLLBACK', async () => {
+    const api = fakeDataApi(redshift, (sql) =>
+      sql === 'COMMIT'
+        ? { status: 'FAILED', error: 'ERROR: 1023 DETAIL: Serializable isolation violation on table - 123' }
+        : {},
     );
-    expect(redshift.commandCalls(BatchExecuteStatementCommand)).toHaveLength(0);
+    const { db } = setup();
+    const error = await db.transaction((tx) => tx.execute('DELETE FROM recon.t')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WarehouseTransientError);
+    expect(api.inputs().map((i) => i.Sql)).toEqual(['BEGIN', 'DELETE FROM recon.t', 'COMMIT', 'ROLLBACK']);
+  });
+
+  it('fails when BEGIN opens no session', async () => {
+    redshift.on(ExecuteStatementCommand).resolves({ Id: 'st-1' });
+    redshift.on(DescribeStatementCommand).resolves({ Id: 'st-1', Status: 'FINISHED' });
+    const { db } = setup();
+    await expect(db.transaction((tx) => tx.execute('DELETE FROM recon.t'))).rejects.toThrow(
+      /returned no SessionId/,
+    );
+    expect(redshift.commandCalls(ExecuteStatementCommand)).toHaveLength(1);
   });
 });
 
-describe('renderLiteral', () => {
-  it('quotes, validates and rejects what cannot be a literal', () => {
-    expect(renderLiteral("a'b;c")).toBe("'a''b;c'");
-    expect(renderLiteral('2024-03-10 07:00:00')).toBe("'2024-03-10 07:00:00'");
-    expect(renderLiteral(1.5)).toBe('1.5');
-    expect(renderLiteral(true)).toBe('TRUE');
-    expect(renderLiteral(null)).toBe('NULL');
-    expect(() => renderLiteral('a\0b')).toThrow(/NUL/);
-    expect(() => renderLiteral(Number.NaN)).toThrow(WarehouseError);
-    expect(() => renderLiteral(undefined)).toThrow(WarehouseError);
-    expect(() => renderLiteral({})).toThrow(WarehouseError);
+describe('RedshiftDataWarehouse COPY from S3', () => {
+  it('COPYs the Parquet object in the session and reads the count with pg_last_copy_count()', async () => {
+    const api = fakeDataApi(redshift, (sql) =>
+      sql.startsWith('SELECT pg_last_copy_count')
+        ? { columns: [{ name: 'n', typeName: 'int8' }], records: [[{ longValue: 1234 }]], resultRows: 1 }
+        : {},
+    );
+    const { db } = setup({ copyRoleArn: ROLE });
+
+    const n = await db.transaction((tx) =>
+      tx.copyParquetObject(
+        'tmp_stg_recon_payments_incoming',
+        ['order_pay_id', '_deleted'],
+        's3://recon-staging/staging/load/dt=2024-03-10/run=r1/stg_recon_payments.parquet',
+      ),
+    );
+
+    expect(n).toBe(1234);
+    expect(api.inputs().map((i) => [i.Sql, i.SessionId])).toEqual([
+      ['BEGIN', undefined],
+      [
+        "COPY tmp_stg_recon_payments_incoming FROM 's3://recon-staging/staging/load/dt=2024-03-10/run=r1/stg_recon_payments.parquet' " +
+          `IAM_ROLE '${ROLE}' FORMAT AS PARQUET`,
+        'session-1',
+      ],
+      ['SELECT pg_last_copy_count() AS n', 'session-1'],
+      ['COMMIT', 'session-1'],
+    ]);
+  });
+
+  it('refuses a COPY without a role (naming where to set it), an unsafe URL or table, before sending anything', async () => {
+    fakeDataApi(redshift);
+    const url = 's3://recon-staging/load/x.parquet';
+    const noRole = setup({ copyRoleSource: 'RECON_REDSHIFT_COPY_ROLE_ARN' }).db;
+    const missing = await noRole
+      .transaction((tx) => tx.copyParquetObject('tmp_t', ['a'], url))
+      .catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(ConnectionConfigError);
+    expect((missing as Error).message).toMatch(/needs an IAM role for S3: set RECON_REDSHIFT_COPY_ROLE_ARN/);
+
+    const { db } = setup({ copyRoleArn: ROLE });
+    for (const bad of [
+      "s3://recon-staging/load/x.parquet' IAM_ROLE 'arn:aws:iam::999999999999:role/evil",
+      's3://recon-staging/load/../secret.parquet',
+      's3://Recon_Staging/load/x.parquet',
+      's3://recon-staging/load/x y.parquet',
+      'file:///tmp/x.parquet',
+      'https://recon-staging.s3.amazonaws.com/x.parquet',
+    ]) {
+      await expect(db.transaction((tx) => tx.copyParquetObject('tmp_t', ['a'], bad))).rejects.toThrow(
+        /COPY source .* refused/,
+      );
+    }
+    await expect(
+      db.transaction((tx) => tx.copyParquetObject('tmp_t; DROP TABLE x', ['a'], url)),
+    ).rejects.toThrow(/not a plain table name/);
+    await expect(db.transaction((tx) => tx.copyParquetObject('tmp_t', ['A b'], url))).rejects.toThrow(
+      /plain lower-case identifiers/,
+    );
+    await expect(db.transaction((tx) => tx.copyCsvFile('recon.t', ['a'], '/tmp/x.csv'))).rejects.toThrow(
+      /copyParquetObject/,
+    );
+    expect(redshift.commandCalls(ExecuteStatementCommand)).toHaveLength(0);
+  });
+
+  it.each([
+    'arn:aws:iam::123456789012:user/someone',
+    'arn:aws:iam::12345:role/x',
+    "arn:aws:iam::123456789012:role/x' --",
+    'arn:aws:iam::123456789012:role/a,arn:aws:iam::123456789012:role/b',
+    'not-an-arn',
+  ])('refuses the copy role %s when the warehouse is built, naming its source', (arn) => {
+    expect(() => setup({ copyRoleArn: arn, copyRoleSource: 'RECON_REDSHIFT_COPY_ROLE_ARN' })).toThrow(
+      /^RECON_REDSHIFT_COPY_ROLE_ARN is not an IAM role ARN/,
+    );
+  });
+
+  it('accepts roles of other partitions and with a path', () => {
+    expect(() =>
+      setup({ copyRoleArn: 'arn:aws-cn:iam::123456789012:role/service/recon-copy' }),
+    ).not.toThrow();
+    expect(() => setup({ sessionKeepAliveSeconds: 0 })).toThrow(ConnectionConfigError);
+    expect(() => setup({ sessionKeepAliveSeconds: 86_401 })).toThrow(ConnectionConfigError);
   });
 });
 
@@ -440,11 +645,12 @@ describe('RedshiftDataWarehouse.fromUrl', () => {
     const db = RedshiftDataWarehouse.fromUrl('redshift-data://recon-wg/dev', {
       client: new RedshiftDataClient({ region: 'eu-west-1' }),
     });
-    expect(db.dialect).toEqual({
+    expect(db.dialect).toMatchObject({
       name: 'redshift',
       supportsLocalCopy: false,
       supportsMaterializedViews: true,
     });
+    expect(db.dialect).not.toHaveProperty('shims');
     await db.execute('SELECT 1');
     expect(redshift.commandCalls(ExecuteStatementCommand)[0]?.args[0].input).toEqual({
       WorkgroupName: 'recon-wg',
@@ -452,6 +658,27 @@ describe('RedshiftDataWarehouse.fromUrl', () => {
       Sql: 'SELECT 1',
     });
     await db.close();
+  });
+
+  it('parses a provisioned cluster with a database user and a copy role', async () => {
+    const api = fakeDataApi(redshift, (sql) =>
+      sql.startsWith('SELECT')
+        ? { columns: [{ name: 'n', typeName: 'int8' }], records: [[{ longValue: 0 }]] }
+        : {},
+    );
+    const db = RedshiftDataWarehouse.fromUrl(
+      `redshift-data://cluster:recon-prod-1/analytics?dbUser=etl_user&copyRoleArn=${encodeURIComponent(ROLE)}`,
+      { client: new RedshiftDataClient({ region: 'eu-west-1' }) },
+    );
+    await db.transaction((tx) => tx.copyParquetObject('tmp_t', ['a'], 's3://recon-staging/load/x.parquet'));
+    expect(api.inputs()[0]).toEqual({
+      ClusterIdentifier: 'recon-prod-1',
+      Database: 'analytics',
+      DbUser: 'etl_user',
+      Sql: 'BEGIN',
+      SessionKeepAliveSeconds: 300,
+    });
+    expect(api.inputs()[1]?.Sql).toContain(`IAM_ROLE '${ROLE}'`);
   });
 
   it.each([

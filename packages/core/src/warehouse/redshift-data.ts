@@ -1,27 +1,55 @@
 /**
  * The Amazon Redshift warehouse adapter over the Redshift Data API (`@aws-sdk/client-redshift-data`).
  *
- * The Data API is asynchronous and connectionless: a statement is submitted (ExecuteStatement),
- * its status polled (DescribeStatement, backoff ×1.5 from `pollIntervalMs` up to 5 s, bounded by
- * `deadlineMs`), and its rows fetched page by page (GetStatementResult over NextToken).
+ * The Data API is asynchronous: a statement is submitted (ExecuteStatement), its status polled
+ * (DescribeStatement, backoff ×1.5 from `pollIntervalMs` up to 5 s, bounded by `deadlineMs`, then
+ * CancelStatement), and its rows fetched page by page (GetStatementResult over NextToken). A
+ * statement that ends FAILED or ABORTED becomes a typed error naming its SQL model
+ * (WarehouseTransientError for serialization conflicts and throttling, WarehouseError otherwise).
  *
  * - **Parameters** are bound by name (`:name`, `Parameters: [{ name, value }]`, every value a
  *   string). Positional `$n` parameters are rewritten to `:pn`. The API cannot bind NULL or an
  *   empty string (a parameter value is a non-empty string), so those two constants are written
  *   into the statement as `NULL` / `''` — fixed text, never caller data.
- * - **Transactions**: the Data API has no interactive transactions. {@link RedshiftDataWarehouse.transaction}
- *   collects the statements `fn` executes and runs them with ONE BatchExecuteStatement, which
- *   Redshift runs as a single transaction (all committed or all rolled back). Consequences:
- *   `tx.query` is refused (no result can come back before the batch runs), `tx.execute` resolves
- *   to 0 (row counts are unknown until commit), and parameters are rendered as SQL literals by
- *   {@link renderLiteral} (see there for why and how this is safe).
+ * - **Transactions** run in a Data API session, as an interactive transaction:
+ *   `BEGIN` is submitted with the warehouse target (workgroup or cluster, database, secret or
+ *   database user) and `SessionKeepAliveSeconds`, which creates a session and returns its
+ *   `SessionId`; every later statement of the transaction — `tx.query`, `tx.execute`,
+ *   `tx.copyParquetObject`, then `COMMIT` — is submitted with that `SessionId` and WITHOUT the
+ *   target fields, because the session already fixes the target and credentials (what the
+ *   Data API reference gives for ExecuteStatement: `SessionKeepAliveSeconds` "the number of
+ *   seconds to keep the session alive after the query finishes", at most 24 hours; `SessionId`
+ *   "the session identifier of the query"; and what the AWS Big Data Blog "Accelerate your data
+ *   workflows with Amazon Redshift Data API persistent sessions" (2024) shows: the follow-up calls
+ *   pass only the session id, and a session runs its queries one at a time, without queuing).
+ *   A session therefore runs ONE statement at a time: the transaction queues statements and
+ *   submits each only after the previous one finished, even when the caller does not await them.
+ *   On any failure `ROLLBACK` is sent in the session (best effort — its own failure never replaces
+ *   the original error, it is noted in the error's context) and the error rethrown; once a
+ *   statement has failed, statements still queued are not sent. Nothing is sent for a
+ *   transaction that runs no statement (BEGIN is sent lazily, with the first one).
+ * - **Keep-alive**: {@link DEFAULT_SESSION_KEEP_ALIVE_SECONDS} (300 s). The timer runs while the
+ *   session is idle: between the end of one statement and the submission of the next (the poll
+ *   that notices the end, up to 5 s; paging a result; the task preparing its next statement,
+ *   e.g. rendering a batch of dead letters). 300 s covers those gaps many times over, while a
+ *   session orphaned by a killed Lambda (no ROLLBACK sent) is closed by Redshift — and its open
+ *   transaction rolled back, its locks released — within 5 minutes, well inside the pipeline's
+ *   retry backoff.
+ * - **Staging loads** (`tx.copyParquetObject`) run `COPY <table> FROM 's3://…' IAM_ROLE '<arn>'
+ *   FORMAT AS PARQUET` in the session, then `SELECT pg_last_copy_count()` in the same session for
+ *   the rows loaded (documented as "the number of rows that were loaded by the last COPY command
+ *   run in the current session"; DescribeStatement's ResultRows is only documented as possibly
+ *   holding a COPY's count). The URL and role cannot be bind parameters and are validated strictly
+ *   before being written as literals (copy-source.ts). The role comes from `copyRoleArn`; without
+ *   one a COPY fails with a ConnectionConfigError naming where it is configured.
+ * - **DDL**: the dialect's `renderDdl` appends each CREATE TABLE's `-- redshift:` marker as
+ *   DISTSTYLE/DISTKEY/SORTKEY and refuses index creation (`@recon/sql` table-attributes.ts).
+ *   Redshift has no PostgreSQL shims (the dialect lists none).
  * - **Values** come back normalized as types.ts asks: int8 and numeric as exact strings, int2/int4
  *   as numbers, timestamp as 'YYYY-MM-DD HH:MM:SS[.ffffff]', timestamptz as ISO text, date as
  *   'YYYY-MM-DD', bool as boolean, NULL as null.
  */
 import {
-  BatchExecuteStatementCommand,
-  type BatchExecuteStatementInput,
   CancelStatementCommand,
   type ColumnMetadata,
   DescribeStatementCommand,
@@ -34,26 +62,36 @@ import {
   RedshiftDataClient,
   type SqlParameter,
 } from '@aws-sdk/client-redshift-data';
-import { lex, modelNameOf } from '@recon/sql';
+import { lex, modelNameOf, renderRedshiftDdl } from '@recon/sql';
 import { ConnectionConfigError, ReconError, WarehouseError, WarehouseTransientError } from '../errors.ts';
+import { checkIamRoleArn, copyParquetStatement } from './copy-source.ts';
+import { parseRedshiftDataUrl, URL_COPY_ROLE_SOURCE } from './redshift-url.ts';
 import type { Row, SqlParams, Warehouse, WarehouseDialect, WarehouseTx } from './types.ts';
 import { timestamptzToIso, toBindValue } from './values.ts';
 
-/** The Redshift dialect: no local COPY (staging loads come from S3), real materialized views. */
+/**
+ * The Redshift dialect: no local COPY (staging loads COPY Parquet from S3), real materialized
+ * views, DDL rendered with the table-attribute markers, no shims.
+ */
 export const REDSHIFT_DIALECT: WarehouseDialect = Object.freeze({
   name: 'redshift',
   supportsLocalCopy: false,
   supportsMaterializedViews: true,
+  renderDdl: renderRedshiftDdl,
 });
 
 /** Default first poll interval of DescribeStatement, in ms. */
 export const DEFAULT_POLL_INTERVAL_MS = 250;
 /** Longest poll interval the ×1.5 backoff grows to, in ms. */
 export const MAX_POLL_INTERVAL_MS = 5_000;
-/** Default time a statement (or batch) may take before it is cancelled, in ms (15 min). */
+/** Default time a statement may take before it is cancelled, in ms (15 min). */
 export const DEFAULT_DEADLINE_MS = 15 * 60_000;
-/** Most statements one BatchExecuteStatement accepts (the API's `Sqls` limit). */
-export const MAX_BATCH_STATEMENTS = 40;
+/** Default idle time a transaction's Data API session survives between statements (see the module comment). */
+export const DEFAULT_SESSION_KEEP_ALIVE_SECONDS = 300;
+/** The Data API's limit on a session's keep-alive (24 hours). */
+export const MAX_SESSION_KEEP_ALIVE_SECONDS = 86_400;
+/** What errors about a missing or invalid `copyRoleArn` name when the caller does not say. */
+export const DEFAULT_COPY_ROLE_SOURCE = 'the warehouse option copyRoleArn';
 
 /** Options of {@link RedshiftDataWarehouse}. Exactly one of `workgroupName`/`clusterIdentifier`. */
 export interface RedshiftDataWarehouseOptions {
@@ -67,11 +105,20 @@ export interface RedshiftDataWarehouseOptions {
   secretArn?: string;
   /** Database user for temporary credentials (provisioned clusters only). */
   dbUser?: string;
+  /** IAM role ARN Redshift assumes for `COPY … FROM 's3://…'` (staging loads); validated here. */
+  copyRoleArn?: string;
+  /**
+   * Where `copyRoleArn` is configured, named by errors about it (e.g. the environment variable
+   * `RECON_REDSHIFT_COPY_ROLE_ARN`); default {@link DEFAULT_COPY_ROLE_SOURCE}.
+   */
+  copyRoleSource?: string;
+  /** Idle seconds a transaction's session is kept (default 300, 1…86,400). */
+  sessionKeepAliveSeconds?: number;
   /** The client to use (default: a new `RedshiftDataClient` from the ambient AWS configuration). */
   client?: RedshiftDataClient;
   /** First DescribeStatement poll interval in ms (default 250; backoff ×1.5 up to 5 s). */
   pollIntervalMs?: number;
-  /** How long a statement or batch may run before it is cancelled, in ms (default 15 min). */
+  /** How long a statement may run before it is cancelled, in ms (default 15 min). */
   deadlineMs?: number;
   /** Waits `ms` between polls (default a timer); a seam for tests. */
   sleep?: (ms: number) => Promise<void>;
@@ -82,7 +129,13 @@ export interface RedshiftDataWarehouseOptions {
 /** What {@link RedshiftDataWarehouse.fromUrl} takes besides the URL. */
 export type RedshiftDataUrlOptions = Omit<
   RedshiftDataWarehouseOptions,
-  'workgroupName' | 'clusterIdentifier' | 'database'
+  | 'workgroupName'
+  | 'clusterIdentifier'
+  | 'database'
+  | 'secretArn'
+  | 'dbUser'
+  | 'copyRoleArn'
+  | 'copyRoleSource'
 >;
 
 /** One statement ready for the Data API: `:name` placeholders and string parameter values. */
@@ -155,55 +208,6 @@ export function toDataApiStatement(sql: string, params: SqlParams | undefined): 
     return `:${key}`;
   });
   return { sql: text, parameters };
-}
-
-const NUMBER_LITERAL = /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i;
-
-/**
- * Render one parameter value as a Redshift SQL literal, for statements of a
- * {@link RedshiftDataWarehouse.transaction} batch.
- *
- * Why literals: a transaction must be one BatchExecuteStatement, and that call binds no
- * per-statement parameters (newer API versions accept one batch-wide `Parameters` list, each entry
- * of which must be referenced somewhere in the batch; this adapter does not rely on it), so the
- * values are written into the statement text. Doing that safely:
- * - null → `NULL`; booleans → `TRUE`/`FALSE`;
- * - numbers (finite) and bigints → their decimal text, validated against a strict numeric
- *   pattern, negatives parenthesized (so `a -$1` can never become the comment `a --1`);
- * - everything else (strings — including numeric, date and timestamp strings —, Dates as UTC
- *   text, decimal objects by their `toString`) → a quoted string literal with single quotes
- *   doubled. Redshift treats a backslash in a string literal as an escape character, so
- *   backslashes are never put inside quotes: they are spliced in as `CHR(92)` by concatenation.
- *   A NUL character is rejected (Redshift text cannot hold it).
- * The result can therefore never end the literal early: quotes, semicolons and comment markers in
- * a value stay inside it.
- * @throws WarehouseError for NUL, non-finite numbers, undefined or unsupported values.
- */
-export function renderLiteral(value: unknown, label = 'value'): string {
-  if (value === null) return 'NULL';
-  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
-  if (typeof value === 'number' || typeof value === 'bigint') {
-    const text = toBindValue(value, label) ?? '';
-    if (!NUMBER_LITERAL.test(text)) {
-      throw new WarehouseError(`parameter ${label} is not a plain number: ${text}`, {
-        context: { param: label },
-      });
-    }
-    return text.startsWith('-') ? `(${text})` : text;
-  }
-  const text = toBindValue(value, label);
-  if (text === null) return 'NULL';
-  if (text.includes('\0')) {
-    throw new WarehouseError(`parameter ${label} contains a NUL character`, { context: { param: label } });
-  }
-  const parts = text.split('\\').map((part) => `'${part.replaceAll("'", "''")}'`);
-  return parts.length === 1 ? (parts[0] as string) : `(${parts.join(' || CHR(92) || ')})`;
-}
-
-/** A statement of `sql` with its parameters rendered as literals (see {@link renderLiteral}). */
-export function renderStatement(sql: string, params: SqlParams | undefined): string {
-  if (params === undefined) return sql;
-  return substitutePlaceholders(sql, params, (value, label) => renderLiteral(value, label));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -375,68 +379,202 @@ function statementFailure(
 }
 
 // ---------------------------------------------------------------------------------------------
-// The transaction collector
+// Session transactions
 
-/** One statement collected in a transaction, rendered with literals. */
-interface BatchStatement {
-  sql: string;
-  model: string | undefined;
+/** Where a statement runs: on its own, opening a session (BEGIN), or in an open session. */
+type Placement =
+  | { kind: 'standalone' }
+  | { kind: 'open-session'; keepAliveSeconds: number }
+  | { kind: 'session'; sessionId: string };
+
+/** A statement that ran to FINISHED. */
+interface Ran {
+  id: string;
+  description: DescribeStatementResponse;
+  site: Site;
+  /** The session the statement ran in (returned by ExecuteStatement when one was opened or used). */
+  sessionId: string | undefined;
 }
 
-class RedshiftBatchTx implements WarehouseTx {
-  readonly statements: BatchStatement[] = [];
-  private open = true;
+/** What a session transaction needs from the warehouse. */
+interface StatementRunner {
+  run(sql: string, params: SqlParams | undefined, placement: Placement, operation?: string): Promise<Ran>;
+  rows<T extends Row>(ran: Ran): Promise<T[]>;
+}
 
-  private ensureOpen(): void {
-    if (!this.open)
-      throw new WarehouseError('redshift transaction already submitted: the transaction is closed');
-  }
+/** Rows a FINISHED statement affected (DescribeStatement `ResultRows`; -1, meaning none, is 0). */
+function affectedRows(description: DescribeStatementResponse): number {
+  const rows = description.ResultRows ?? 0;
+  return rows < 0 ? 0 : rows;
+}
 
-  query<T extends Row = Row>(sql: string): Promise<T[]> {
-    return Promise.reject(
-      new WarehouseError(
-        'redshift transactions cannot run queries: the Data API runs a transaction as one ' +
-          'BatchExecuteStatement after the callback returns, so no rows can come back inside it; ' +
-          'query before or after the transaction',
-        { context: contextOf({ operation: 'transaction query', model: modelNameOf(sql), sql }) },
-      ),
-    );
+const LAST_COPY_COUNT = 'SELECT pg_last_copy_count() AS n';
+const noop = (): void => undefined;
+
+/**
+ * One interactive transaction in a Data API session. Statements are queued and submitted one at
+ * a time in call order; the session (and BEGIN) is opened with the first one.
+ */
+class RedshiftSessionTx implements WarehouseTx {
+  private tail: Promise<void> = Promise.resolve();
+  private sessionId: string | undefined;
+  /** The first error of this transaction; once set, queued statements are not sent. */
+  private failure: { error: unknown } | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly runner: StatementRunner,
+    private readonly keepAliveSeconds: number,
+    private readonly copyRole: { arn: string | undefined; source: string },
+  ) {}
+
+  query<T extends Row = Row>(sql: string, params?: SqlParams): Promise<T[]> {
+    return this.enqueue(sql, async (sessionId) => {
+      const ran = await this.runner.run(sql, params, { kind: 'session', sessionId });
+      return ran.description.HasResultSet === false ? [] : this.runner.rows<T>(ran);
+    });
   }
 
   execute(sql: string, params?: SqlParams): Promise<number> {
-    try {
-      this.ensureOpen();
-      this.statements.push({ sql: renderStatement(sql, params), model: modelNameOf(sql) });
-      // The affected row count is unknown until the batch has run.
-      return Promise.resolve(0);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      return Promise.reject(
-        error instanceof ReconError
-          ? error
-          : new WarehouseError(
-              `redshift statement cannot be rendered${inModel(modelNameOf(sql))}: ${message}`,
-              {
-                cause: error,
-                context: contextOf({ operation: 'render', model: modelNameOf(sql), sql }),
-              },
-            ),
-      );
-    }
+    return this.enqueue(sql, async (sessionId) => {
+      const ran = await this.runner.run(sql, params, { kind: 'session', sessionId });
+      return affectedRows(ran.description);
+    });
   }
 
   copyCsvFile(table: string): Promise<number> {
     return Promise.reject(
       new WarehouseError(
         `redshift cannot load a local CSV file into ${table}: staging loads on Redshift use ` +
-          "COPY … FROM 's3://…' IAM_ROLE … FORMAT AS PARQUET from the staging bucket",
+          "COPY … FROM 's3://…' IAM_ROLE … FORMAT AS PARQUET (copyParquetObject)",
         { context: { dialect: 'redshift', operation: 'copy', table } },
       ),
     );
   }
 
-  close(): void {
-    this.open = false;
+  /**
+   * `COPY <table> FROM '<objectUrl>' IAM_ROLE '<copyRoleArn>' FORMAT AS PARQUET` in the session,
+   * then `SELECT pg_last_copy_count()` in the same session. Everything is validated before
+   * anything is queued (a refused COPY leaves the transaction usable).
+   * @throws ConnectionConfigError when no copy role is configured; WarehouseError for an unsafe
+   *   table, column or URL, or a failed COPY (with Redshift's error text).
+   */
+  copyParquetObject(table: string, columns: readonly string[], objectUrl: string): Promise<number> {
+    let copy: string;
+    try {
+      if (this.copyRole.arn === undefined) {
+        throw new ConnectionConfigError(
+          `redshift COPY into ${table} needs an IAM role for S3: set ${this.copyRole.source}`,
+          { context: { key: this.copyRole.source, operation: 'copy', table } },
+        );
+      }
+      copy = copyParquetStatement(table, columns, objectUrl, this.copyRole.arn, this.copyRole.source);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.enqueue(copy, async (sessionId) => {
+      await this.runner.run(copy, undefined, { kind: 'session', sessionId }, 'copy');
+      const ran = await this.runner.run(
+        LAST_COPY_COUNT,
+        undefined,
+        { kind: 'session', sessionId },
+        'copy count',
+      );
+      const [row] = await this.runner.rows<{ n: unknown }>(ran);
+      const n = Number(row?.n);
+      if (!Number.isSafeInteger(n) || n < 0) {
+        throw new WarehouseError(`redshift pg_last_copy_count() after COPY into ${table} returned no count`, {
+          context: { dialect: 'redshift', operation: 'copy count', table },
+        });
+      }
+      return n;
+    });
+  }
+
+  /** Queue `task` behind the statements already submitted; it runs once they all finished. */
+  private enqueue<T>(sql: string, task: (sessionId: string) => Promise<T>): Promise<T> {
+    if (this.closed) {
+      return Promise.reject(
+        new WarehouseError('redshift transaction is closed: a statement was issued after it ended', {
+          context: contextOf({ operation: 'transaction', model: modelNameOf(sql), sql }),
+        }),
+      );
+    }
+    const run = this.tail.then(async () => {
+      if (this.failure !== undefined) throw this.abortedError(sql);
+      try {
+        return await task(await this.session());
+      } catch (error) {
+        this.failure ??= { error };
+        throw error;
+      }
+    });
+    this.tail = run.then(noop, noop);
+    return run;
+  }
+
+  private abortedError(sql: string): WarehouseError {
+    const first = this.failure?.error;
+    const why = first instanceof Error ? first.message : String(first);
+    return new WarehouseError(
+      `redshift transaction aborted by an earlier error (${why}); statement not sent`,
+      {
+        cause: first,
+        context: contextOf({ operation: 'transaction', model: modelNameOf(sql), sql }),
+      },
+    );
+  }
+
+  /** The session of this transaction, opened by submitting BEGIN with the target on first use. */
+  private async session(): Promise<string> {
+    if (this.sessionId !== undefined) return this.sessionId;
+    const ran = await this.runner.run(
+      'BEGIN',
+      undefined,
+      { kind: 'open-session', keepAliveSeconds: this.keepAliveSeconds },
+      'begin',
+    );
+    if (ran.sessionId === undefined) {
+      throw new WarehouseError('redshift ExecuteStatement of BEGIN returned no SessionId', {
+        context: contextOf(ran.site),
+      });
+    }
+    this.sessionId = ran.sessionId;
+    return ran.sessionId;
+  }
+
+  /** Refuse further statements and wait until the statement in flight (if any) has finished. */
+  async settle(): Promise<void> {
+    this.closed = true;
+    await this.tail;
+  }
+
+  /** Mark the transaction failed by `error` so that queued statements are not sent. */
+  abort(error: unknown): void {
+    this.failure ??= { error };
+  }
+
+  /** COMMIT in the session; throws the transaction's first failure instead when there was one. */
+  async commit(): Promise<void> {
+    if (this.failure !== undefined) throw this.failure.error;
+    if (this.sessionId === undefined) return; // nothing ran: there is nothing to commit
+    await this.runner.run('COMMIT', undefined, { kind: 'session', sessionId: this.sessionId }, 'commit');
+  }
+
+  /** ROLLBACK in the session, best effort: resolves to the rollback's own error, if any. */
+  async rollback(): Promise<unknown> {
+    if (this.sessionId === undefined) return undefined;
+    try {
+      await this.runner.run(
+        'ROLLBACK',
+        undefined,
+        { kind: 'session', sessionId: this.sessionId },
+        'rollback',
+      );
+      return undefined;
+    } catch (error) {
+      return error;
+    }
   }
 }
 
@@ -454,12 +592,19 @@ export class RedshiftDataWarehouse implements Warehouse {
     ExecuteStatementInput,
     'WorkgroupName' | 'ClusterIdentifier' | 'Database' | 'SecretArn' | 'DbUser'
   >;
+  private readonly keepAliveSeconds: number;
+  private readonly copyRole: { arn: string | undefined; source: string };
   private readonly pollIntervalMs: number;
   private readonly deadlineMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
+  private readonly runner: StatementRunner;
 
-  /** @throws ConnectionConfigError unless exactly one of workgroupName/clusterIdentifier and a database are given. */
+  /**
+   * @throws ConnectionConfigError unless exactly one of workgroupName/clusterIdentifier and a
+   *   database are given, for a keep-alive outside 1…86,400 s, or for a `copyRoleArn` that is not
+   *   an IAM role ARN (naming `copyRoleSource`).
+   */
   constructor(options: RedshiftDataWarehouseOptions) {
     const { workgroupName, clusterIdentifier, database, secretArn, dbUser } = options;
     if ((workgroupName ? 1 : 0) + (clusterIdentifier ? 1 : 0) !== 1) {
@@ -468,6 +613,18 @@ export class RedshiftDataWarehouse implements Warehouse {
       );
     }
     if (!database) throw new ConnectionConfigError('redshift-data needs a database name');
+    const keepAlive = options.sessionKeepAliveSeconds ?? DEFAULT_SESSION_KEEP_ALIVE_SECONDS;
+    if (!Number.isInteger(keepAlive) || keepAlive < 1 || keepAlive > MAX_SESSION_KEEP_ALIVE_SECONDS) {
+      throw new ConnectionConfigError(
+        `redshift-data session keep-alive must be a whole number of seconds from 1 to ${MAX_SESSION_KEEP_ALIVE_SECONDS}`,
+      );
+    }
+    const copyRoleSource = options.copyRoleSource ?? DEFAULT_COPY_ROLE_SOURCE;
+    const copyRoleArn = options.copyRoleArn?.trim() || undefined;
+    this.copyRole = {
+      arn: copyRoleArn === undefined ? undefined : checkIamRoleArn(copyRoleArn, copyRoleSource),
+      source: copyRoleSource,
+    };
     this.target = {
       ...(workgroupName ? { WorkgroupName: workgroupName } : {}),
       ...(clusterIdentifier ? { ClusterIdentifier: clusterIdentifier } : {}),
@@ -475,94 +632,69 @@ export class RedshiftDataWarehouse implements Warehouse {
       ...(secretArn ? { SecretArn: secretArn } : {}),
       ...(dbUser ? { DbUser: dbUser } : {}),
     };
+    this.keepAliveSeconds = keepAlive;
     this.ownsClient = options.client === undefined;
     this.client = options.client ?? new RedshiftDataClient({});
     this.pollIntervalMs = Math.max(1, options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS);
     this.deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
     this.sleep = options.sleep ?? defaultSleep;
     this.now = options.now ?? Date.now;
+    this.runner = {
+      run: (sql, params, placement, operation) => this.runStatement(sql, params, placement, operation),
+      rows: (ran) => this.fetchRows(ran.id, ran.site),
+    };
   }
 
   /**
-   * `redshift-data://<workgroup>/<database>` → a warehouse on that Redshift Serverless workgroup.
+   * A warehouse from a `redshift-data://` URL: `redshift-data://<workgroup>/<database>` (Serverless)
+   * or `redshift-data://cluster:<id>/<database>` (provisioned), with optional `secretArn`, `dbUser`
+   * (clusters) and `copyRoleArn` query parameters (see redshift-url.ts).
    * @throws ConnectionConfigError (naming RECON_WAREHOUSE_URL) for any other shape.
    */
   static fromUrl(url: string, options: RedshiftDataUrlOptions = {}): RedshiftDataWarehouse {
-    const bad = (why: string): ConnectionConfigError =>
-      new ConnectionConfigError(
-        `RECON_WAREHOUSE_URL: ${why}; expected redshift-data://<workgroup>/<database>`,
-        { context: { key: 'RECON_WAREHOUSE_URL' } },
-      );
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw bad('not a URL');
-    }
-    if (parsed.protocol !== 'redshift-data:') throw bad(`unsupported scheme ${parsed.protocol}`);
-    if (parsed.username || parsed.password) {
-      throw bad('credentials do not belong in the URL (use a Secrets Manager secret or IAM)');
-    }
-    const workgroup = parsed.hostname;
-    const path = parsed.pathname.replace(/^\//, '');
-    if (!/^[a-z0-9-]{3,64}$/i.test(workgroup)) throw bad('missing or invalid workgroup name');
-    if (!/^[A-Za-z0-9_$-]{1,127}$/.test(path)) throw bad('missing or invalid database name');
-    if (parsed.port || parsed.search || parsed.hash) throw bad('unexpected port, query or fragment');
     return new RedshiftDataWarehouse({
       ...options,
-      workgroupName: workgroup,
-      database: decodeURIComponent(path),
+      ...parseRedshiftDataUrl(url),
+      copyRoleSource: URL_COPY_ROLE_SOURCE,
     });
   }
 
   async query<T extends Row = Row>(sql: string, params?: SqlParams): Promise<T[]> {
-    const { id, description, site } = await this.runStatement(sql, params);
-    if (description.HasResultSet === false) return [];
-    return this.fetchRows<T>(id, site);
+    const ran = await this.runStatement(sql, params, { kind: 'standalone' });
+    if (ran.description.HasResultSet === false) return [];
+    return this.fetchRows<T>(ran.id, ran.site);
   }
 
   async execute(sql: string, params?: SqlParams): Promise<number> {
-    const { description } = await this.runStatement(sql, params);
-    const rows = description.ResultRows ?? 0;
-    return rows < 0 ? 0 : rows;
+    return affectedRows((await this.runStatement(sql, params, { kind: 'standalone' })).description);
   }
 
   /**
-   * Run the statements `fn` executes as ONE BatchExecuteStatement (a single Redshift transaction),
-   * submitted after `fn` resolves; nothing is sent when `fn` throws (the rollback) or executes
-   * nothing. Inside `fn`, `tx.execute` resolves to 0 (counts are unknown until commit), `tx.query`
-   * and `tx.copyCsvFile` reject with a WarehouseError, and parameters are rendered as literals
-   * ({@link renderLiteral}).
-   * @throws WarehouseError naming the failing sub-statement (and its model) when the batch fails.
+   * Run `fn` as one interactive transaction in a Data API session (see the module comment):
+   * BEGIN (with the first statement), `fn`'s statements one at a time, COMMIT. When `fn` throws
+   * or any statement fails, ROLLBACK is sent (best effort) and the original error rethrown.
+   * @throws the error of `fn` or of the first failed statement (typed, naming its SQL model); a
+   *   WarehouseError/WarehouseTransientError when COMMIT fails.
    */
   async transaction<T>(fn: (tx: WarehouseTx) => Promise<T>): Promise<T> {
-    const tx = new RedshiftBatchTx();
-    let result: T;
+    const tx = new RedshiftSessionTx(this.runner, this.keepAliveSeconds, this.copyRole);
     try {
-      result = await fn(tx);
-    } finally {
-      tx.close();
+      const result = await fn(tx);
+      // Statements `fn` issued without awaiting them finish before COMMIT is considered.
+      await tx.settle();
+      await tx.commit();
+      return result;
+    } catch (error) {
+      tx.abort(error);
+      // A session runs one statement at a time: ROLLBACK waits for the one in flight.
+      await tx.settle();
+      const rollbackError = await tx.rollback();
+      if (rollbackError !== undefined && error instanceof ReconError) {
+        error.context['rollbackError'] =
+          rollbackError instanceof Error ? rollbackError.message : String(rollbackError);
+      }
+      throw error;
     }
-    const { statements } = tx;
-    if (statements.length === 0) return result;
-    if (statements.length > MAX_BATCH_STATEMENTS) {
-      throw new WarehouseError(
-        `redshift transaction has ${statements.length} statements; one BatchExecuteStatement takes at most ${MAX_BATCH_STATEMENTS}`,
-        { context: { dialect: 'redshift', operation: 'batch' } },
-      );
-    }
-    const input: BatchExecuteStatementInput = { ...this.target, Sqls: statements.map((s) => s.sql) };
-    const batchSite: Site = { operation: 'batch' };
-    const started = this.now();
-    const submitted = await this.send(
-      () => this.client.send(new BatchExecuteStatementCommand(input)),
-      batchSite,
-    );
-    const id = submitted.Id;
-    if (!id) throw new WarehouseError('redshift BatchExecuteStatement returned no statement id');
-    const description = await this.waitFor(id, started, { ...batchSite, statementId: id });
-    if (description.Status !== 'FINISHED') throw this.batchFailure(description, statements, id);
-    return result;
   }
 
   /** Destroys the client when this adapter created it (a passed-in client is left alone). */
@@ -571,47 +703,14 @@ export class RedshiftDataWarehouse implements Warehouse {
     return Promise.resolve();
   }
 
-  private batchFailure(
-    description: DescribeStatementResponse,
-    statements: readonly BatchStatement[],
-    id: string,
-  ): ReconError {
-    const status = description.Status ?? 'FAILED';
-    const subs = description.SubStatements ?? [];
-    const failedIndex = subs.findIndex((s) => s.Status === 'FAILED' || s.Status === 'ABORTED');
-    if (failedIndex === -1) {
-      return statementFailure(
-        status,
-        description.Error,
-        { operation: 'batch', statementId: id },
-        'transaction batch',
-      );
-    }
-    const sub = subs[failedIndex];
-    // A sub-statement id ends in `:<n>` (1-based); fall back to its position.
-    const suffix = /:(\d+)$/.exec(sub?.Id ?? '');
-    const number = suffix ? Number(suffix[1]) : failedIndex + 1;
-    const statement = statements[number - 1];
-    const site: Site = {
-      operation: 'batch',
-      statementId: sub?.Id ?? id,
-      ...(statement?.model !== undefined ? { model: statement.model } : {}),
-      ...(statement !== undefined ? { sql: statement.sql } : {}),
-    };
-    return statementFailure(
-      sub?.Status ?? status,
-      sub?.Error ?? description.Error,
-      site,
-      `transaction statement ${number} of ${statements.length}`,
-    );
-  }
-
   private async runStatement(
     sql: string,
     params: SqlParams | undefined,
-  ): Promise<{ id: string; description: DescribeStatementResponse; site: Site }> {
+    placement: Placement,
+    operation = 'statement',
+  ): Promise<Ran> {
     const model = modelNameOf(sql);
-    const base: Site = { operation: 'statement', sql, ...(model !== undefined ? { model } : {}) };
+    const base: Site = { operation, sql, ...(model !== undefined ? { model } : {}) };
     let statement: DataApiStatement;
     try {
       statement = toDataApiStatement(sql, params);
@@ -623,11 +722,21 @@ export class RedshiftDataWarehouse implements Warehouse {
         context: contextOf(base, extra),
       });
     }
-    const input: ExecuteStatementInput = {
-      ...this.target,
-      Sql: statement.sql,
-      ...(statement.parameters.length > 0 ? { Parameters: statement.parameters } : {}),
-    };
+    const bound = statement.parameters.length > 0 ? { Parameters: statement.parameters } : {};
+    let input: ExecuteStatementInput;
+    if (placement.kind === 'session') {
+      // The session fixes target and credentials: only the SessionId goes with the statement.
+      input = { Sql: statement.sql, ...bound, SessionId: placement.sessionId };
+    } else if (placement.kind === 'open-session') {
+      input = {
+        ...this.target,
+        Sql: statement.sql,
+        ...bound,
+        SessionKeepAliveSeconds: placement.keepAliveSeconds,
+      };
+    } else {
+      input = { ...this.target, Sql: statement.sql, ...bound };
+    }
     const site: Site = { ...base, sql: statement.sql };
     const started = this.now();
     const submitted = await this.send(() => this.client.send(new ExecuteStatementCommand(input)), site);
@@ -639,9 +748,10 @@ export class RedshiftDataWarehouse implements Warehouse {
     const withId: Site = { ...site, statementId: id };
     const description = await this.waitFor(id, started, withId);
     if (description.Status !== 'FINISHED') {
-      throw statementFailure(description.Status ?? 'FAILED', description.Error, withId, 'statement');
+      throw statementFailure(description.Status ?? 'FAILED', description.Error, withId, operation);
     }
-    return { id, description, site: withId };
+    const sessionId = submitted.SessionId ?? (placement.kind === 'session' ? placement.sessionId : undefined);
+    return { id, description, site: withId, sessionId };
   }
 
   /** Poll DescribeStatement with backoff until a terminal status or the deadline. */

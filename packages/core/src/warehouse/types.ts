@@ -1,7 +1,7 @@
 /**
- * The warehouse behind a small interface (PostgreSQL via `pg`, embedded PGlite, and later the
- * Redshift Data API). Engine differences are capability flags on the dialect, never `if (engine)`
- * in callers.
+ * The warehouse behind a small interface (PostgreSQL via `pg`, embedded PGlite, and Amazon Redshift
+ * through the Redshift Data API). Engine differences are capabilities of the dialect (flags, and
+ * the optional `renderDdl` hook), never `if (engine)` in callers.
  *
  * Values come back normalized the same way from every engine: NUMERIC and BIGINT as exact strings,
  * INTEGER/SMALLINT as numbers, TIMESTAMP as 'YYYY-MM-DD HH:MM:SS[.ffffff]', DATE as 'YYYY-MM-DD',
@@ -20,6 +20,12 @@ export interface WarehouseDialect {
   readonly supportsLocalCopy: boolean;
   /** Supports `REFRESH MATERIALIZED VIEW` without CONCURRENTLY semantics differences. */
   readonly supportsMaterializedViews: boolean;
+  /**
+   * Turns one migration statement into what this engine must run (Redshift: the DDL's
+   * `-- redshift:` table-attribute markers appended as DISTSTYLE/DISTKEY/SORTKEY, index creation
+   * refused). Absent: the DDL runs exactly as written.
+   */
+  readonly renderDdl?: (statement: string) => string;
 }
 
 export interface SqlExecutor {
@@ -35,6 +41,13 @@ export interface WarehouseTx extends SqlExecutor {
    * quoted) into `table` (schema-qualified or temp) for `columns`. Returns rows loaded.
    */
   copyCsvFile(table: string, columns: readonly string[], path: string): Promise<number>;
+  /**
+   * Bulk-load one Parquet object (`s3://bucket/key`) into `table` whose columns are exactly
+   * `columns`, in this order (Redshift matches Parquet columns to table columns by position), with
+   * the engine's server-side COPY. Returns rows loaded. Only engines without local copy
+   * (`supportsLocalCopy: false`) implement it; the others refuse it.
+   */
+  copyParquetObject(table: string, columns: readonly string[], objectUrl: string): Promise<number>;
 }
 
 export interface Warehouse extends SqlExecutor {
