@@ -77,6 +77,12 @@ export const TASKS: Readonly<
     needs: ['warehouse'],
   },
   AnomalyScan: { handler: 'anomaly-scan', memoryMb: 512, timeoutSeconds: 900, needs: ['warehouse'] },
+  RefreshReporting: {
+    handler: 'refresh-reporting',
+    memoryMb: 256,
+    timeoutSeconds: 900,
+    needs: ['warehouse'],
+  },
   RecordRun: { handler: 'record-run', memoryMb: 256, timeoutSeconds: 300, needs: ['warehouse'] },
 };
 

@@ -41,6 +41,7 @@ const HANDLERS: Record<string, [keyof typeof TASK_FUNCTIONS, keyof typeof tasks]
   './data-quality-post-checks.ts': ['DataQualityPostChecks', 'dataQualityPostChecks'],
   './anomaly-scan.ts': ['AnomalyScan', 'anomalyScan'],
   './record-run.ts': ['RecordRun', 'recordRun'],
+  './refresh-reporting.ts': ['RefreshReporting', 'refreshReporting'],
 };
 
 const context = {

@@ -26,6 +26,7 @@ export const TASK_FUNCTIONS = {
   MatchLevels: 'MatchLevelsFunctionArn',
   DataQualityPostChecks: 'DataQualityPostChecksFunctionArn',
   AnomalyScan: 'AnomalyScanFunctionArn',
+  RefreshReporting: 'RefreshReportingFunctionArn',
   RecordRun: 'RecordRunFunctionArn',
 } as const;
 
@@ -204,6 +205,13 @@ export function pipelineDefinition(): { Comment: string; StartAt: string; States
       Parameters: { ...RUN_PARAMS, 'ranges.$': '$.match.ranges' },
       ResultPath: '$.anomalies',
       Retry: [RECONCILE_RETRY],
+      Next: 'RefreshReporting',
+    }),
+    RefreshReporting: task('RefreshReporting', {
+      Comment: 'Refresh the reporting materialized views in dependency order (seed Phase 4 §3.7).',
+      Parameters: RUN_PARAMS,
+      ResultPath: '$.reporting',
+      Retry: [WAREHOUSE_RETRY],
       Next: 'RecordRun',
     }),
     RecordRun: task('RecordRun', {
@@ -218,6 +226,7 @@ export function pipelineDefinition(): { Comment: string; StartAt: string; States
         'match.$': '$.match',
         'dqPost.$': '$.dqPost',
         'anomalies.$': '$.anomalies',
+        'reporting.$': '$.reporting',
       },
       ResultPath: '$.record',
       Retry: [WAREHOUSE_RETRY],

@@ -34,6 +34,7 @@ function fakeHandlers(extract: (input: { partition: { index: number } }) => Prom
     })),
     DataQualityPostChecks: record('DataQualityPostChecks', async () => ({ halt: false })),
     AnomalyScan: record('AnomalyScan', async () => ({ candidates: 0 })),
+    RefreshReporting: record('RefreshReporting', async () => ({ refreshed: [] })),
     RecordRun: record('RecordRun', async () => ({ status: 'SUCCEEDED' })),
     RecordFailure: record('RecordFailure', async () => ({ status: 'FAILED' })),
   };

@@ -30,6 +30,7 @@ import {
   type RunSummary,
   recordFailure,
   recordRun,
+  refreshReporting,
 } from './tasks.ts';
 
 /** A task handler: JSON in, JSON out (as a Lambda function). */
@@ -59,6 +60,7 @@ export function localHandlers(rt: Runtime): Record<LocalHandlerName, (input: unk
     MatchLevels: bind(matchLevels),
     DataQualityPostChecks: bind(dataQualityPostChecks),
     AnomalyScan: bind(anomalyScan),
+    RefreshReporting: bind(refreshReporting),
     RecordRun: bind(recordRun),
     RecordFailure: bind(recordFailure),
   };

@@ -48,6 +48,7 @@ import { loadFacts } from '../reconcile/facts.ts';
 import { runMatching } from '../reconcile/match.ts';
 import { levelSummaries } from '../reconcile/summary.ts';
 import type { Level, LevelSummary } from '../reconcile/types.ts';
+import { type RefreshOutcome, refreshReportingViews } from '../reporting/refresh.ts';
 import type { Runtime } from './runtime.ts';
 
 export interface RunInput {
@@ -741,6 +742,7 @@ interface RecordInput extends RunInput {
   match?: MatchOutcome;
   dqPost?: DqOutcome;
   anomalies?: AnomalyOutcome;
+  reporting?: RefreshOutcome;
 }
 
 /** Build the run summary from the task outputs (and the business date's level figures). */
@@ -797,6 +799,7 @@ export function summarize(
   if (input.match) phases.match = seconds(input.match.startedAt, input.match.finishedAt);
   if (input.dqPost) phases.dqPost = seconds(input.dqPost.startedAt, input.dqPost.finishedAt);
   if (input.anomalies) phases.anomalies = seconds(input.anomalies.startedAt, input.anomalies.finishedAt);
+  if (input.reporting) phases.views = seconds(input.reporting.startedAt, input.reporting.finishedAt);
   return {
     runId: input.runId,
     reconDate: input.reconDate,
@@ -926,4 +929,10 @@ export async function recordFailure(
     summary: null,
   });
   return { status: 'FAILED', failedStep: input.failedStep, error };
+}
+
+/** Refresh the reporting materialized views (after the anomaly scan, before the run record). */
+export async function refreshReporting(rt: Runtime, input: RunInput): Promise<RefreshOutcome> {
+  check(input);
+  return refreshReportingViews(rt.warehouse);
 }
