@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Make a MariaDB server (127.0.0.1:3306) and a PostgreSQL server (127.0.0.1:5432) available for the
-# integration tests, idempotently, on a Debian 12 box where we are root and there is no systemd.
+# integration tests, idempotently, on a Debian 12 box where we are root and there is no systemd,
+# plus Debian's Chromium (/usr/bin/chromium) for the dashboard's browser tests.
 #
 #   bash scripts/services.sh ensure   install if missing, start if not answering, create `recon` users
 #   bash scripts/services.sh status   print whether each server is up
@@ -66,11 +67,13 @@ install_if_missing() {
   local pkgs=()
   if [ -z "$(mariadbd_bin)" ] || [ -z "$(mariadb_client)" ]; then pkgs+=(mariadb-server mariadb-client); fi
   if [ -z "$(pg_bindir)" ] || ! command -v pg_ctlcluster >/dev/null 2>&1; then pkgs+=(postgresql); fi
+  if [ ! -x /usr/bin/chromium ]; then pkgs+=(chromium); fi
   if [ "${#pkgs[@]}" -gt 0 ]; then
     apt_install "${pkgs[@]}"
   else
-    say "mariadb-server and postgresql already installed"
+    say "mariadb-server, postgresql and chromium already installed"
   fi
+  [ -x /usr/bin/chromium ] || die "/usr/bin/chromium not found after installing chromium"
   [ -n "$(mariadbd_bin)" ] || die "mariadbd not found after installing mariadb-server"
   [ -n "$(pg_bindir)" ] || die "PostgreSQL server binaries not found under /usr/lib/postgresql after install"
 }
