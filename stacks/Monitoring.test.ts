@@ -2,6 +2,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { settingsSchema } from '../packages/core/src/settings.ts';
 import { alarmSpecs, Monitoring, topicName } from './Monitoring.ts';
+import { failedExecutionsDlqName } from './Pipeline.ts';
 import { synthStack } from './synth.ts';
 
 /** What each alarm must look like in the template (stage `test`). */
@@ -173,8 +174,8 @@ describe('Monitoring stack', () => {
   });
 
   describe('alarms (seed §13.2)', () => {
-    it('creates exactly the expected alarms', () => {
-      template.resourceCountIs('AWS::CloudWatch::Alarm', EXPECTED.length);
+    it('creates exactly the expected alarms (and two on metrics AWS publishes)', () => {
+      template.resourceCountIs('AWS::CloudWatch::Alarm', EXPECTED.length + 2);
       expect(alarmSpecs(settingsSchema.parse({})).map((s) => s.name)).toEqual(EXPECTED.map((e) => e.name));
     });
 
@@ -195,6 +196,36 @@ describe('Monitoring stack', () => {
         });
       });
     }
+
+    it('alarms on failed executions counted by Step Functions and on undelivered failure events', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'test-recon-executions-failed',
+        Namespace: 'AWS/States',
+        MetricName: 'ExecutionsFailed',
+        Dimensions: [
+          {
+            Name: 'StateMachineArn',
+            Value: Match.objectLike({
+              'Fn::Join': Match.arrayWith([
+                Match.arrayWith([
+                  Match.stringLikeRegexp(':states:.*:stateMachine:test-recon-daily-pipeline$'),
+                ]),
+              ]),
+            }),
+          },
+        ],
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        AlarmActions: [{ Ref: topicIds['test-recon-alerts-critical'] }],
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'test-recon-failure-records-undelivered',
+        Namespace: 'AWS/SQS',
+        Dimensions: [{ Name: 'QueueName', Value: 'test-recon-failed-executions-dlq' }],
+        AlarmActions: [{ Ref: topicIds['test-recon-alerts-warning'] }],
+      });
+      expect(failedExecutionsDlqName('test')).toBe('test-recon-failed-executions-dlq');
+    });
 
     it('uses the seed alarm names unprefixed in prod, with the prod stage dimension', () => {
       prod.hasResourceProperties('AWS::CloudWatch::Alarm', {

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { type StackContext, Topic } from 'sst/constructs';
@@ -51,6 +51,42 @@ export interface AlarmSpec {
   readonly comparison: cloudwatch.ComparisonOperator;
   readonly missingData: cloudwatch.TreatMissingData;
   readonly description: string;
+}
+
+/** An alarm on a metric AWS publishes (Step Functions, SQS), any value above 0 in 5 minutes. */
+export interface AwsAlarmSpec {
+  readonly name: string;
+  readonly level: Exclude<AlertLevel, 'info'>;
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Record<string, string>;
+  readonly description: string;
+}
+
+/**
+ * Alarms on what AWS counts for the pipeline: failed executions of the state machine (named
+ * `recon-daily-pipeline` by the Pipeline stack) and failure events the recorder never took (its
+ * dead-letter queue).
+ */
+export function awsAlarmSpecs(stage: string, stateMachineArn: string): AwsAlarmSpec[] {
+  return [
+    {
+      name: 'recon-executions-failed',
+      level: 'critical',
+      namespace: 'AWS/States',
+      metricName: 'ExecutionsFailed',
+      dimensions: { StateMachineArn: stateMachineArn },
+      description: 'An execution of the pipeline failed (counted by Step Functions)',
+    },
+    {
+      name: 'recon-failure-records-undelivered',
+      level: 'warning',
+      namespace: 'AWS/SQS',
+      metricName: 'ApproximateNumberOfMessagesVisible',
+      dimensions: { QueueName: stagedName(stage, 'recon-failed-executions-dlq') },
+      description: 'A failed execution could not be recorded: see the failed-executions dead-letter queue',
+    },
+  ];
 }
 
 const DAY = Duration.days(1);
@@ -190,6 +226,36 @@ export function Monitoring({ stack, app }: StackContext): MonitoringOutputs {
       comparisonOperator: spec.comparison,
       evaluationPeriods: 1,
       treatMissingData: spec.missingData,
+    });
+    alarm.addAlarmAction(new SnsAction(topics[spec.level].cdk.topic));
+    alarms[spec.name] = alarm;
+  }
+
+  // Beside the product's own metrics: what AWS itself counts, so a failure is seen even when the
+  // failure recorder cannot write (its PipelineFailed metric) or never receives the event.
+  for (const spec of awsAlarmSpecs(
+    app.stage,
+    stack.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: stagedName(app.stage, 'recon-daily-pipeline'),
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    }),
+  )) {
+    const alarm = new cloudwatch.Alarm(stack, `Alarm-${spec.name}`, {
+      alarmName: stagedName(app.stage, spec.name),
+      alarmDescription: spec.description,
+      metric: new cloudwatch.Metric({
+        namespace: spec.namespace,
+        metricName: spec.metricName,
+        dimensionsMap: spec.dimensions,
+        statistic: 'Maximum',
+        period: Duration.minutes(5),
+      }),
+      threshold: 0,
+      comparisonOperator: ABOVE,
+      evaluationPeriods: 1,
+      treatMissingData: NOT_BREACHING,
     });
     alarm.addAlarmAction(new SnsAction(topics[spec.level].cdk.topic));
     alarms[spec.name] = alarm;

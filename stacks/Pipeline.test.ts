@@ -97,7 +97,13 @@ describe('Pipeline stack: state machine', () => {
     expect(map.MaxConcurrency).toBe(4);
     expect(map.ItemProcessor.States.ExtractPartition!.Retry).toEqual([
       {
-        ErrorEquals: ['SourceConnectionError', 'Lambda.ServiceException', 'Lambda.SdkClientException'],
+        ErrorEquals: [
+          'SourceConnectionError',
+          'Lambda.ServiceException',
+          'Lambda.AWSLambdaException',
+          'Lambda.SdkClientException',
+          'Lambda.TooManyRequestsException',
+        ],
         IntervalSeconds: 30,
         BackoffRate: 2,
         MaxAttempts: 3,
@@ -110,13 +116,27 @@ describe('Pipeline stack: state machine', () => {
           'WarehouseTransientError',
           'WarehouseError',
           'Lambda.ServiceException',
+          'Lambda.AWSLambdaException',
           'Lambda.SdkClientException',
+          'Lambda.TooManyRequestsException',
         ],
         IntervalSeconds: 30,
         BackoffRate: 1,
         MaxAttempts: 2,
       },
     ]);
+    // Every Lambda task, StartRun included, retries the Lambda service's transient errors.
+    const tasks = [
+      ...Object.values(states),
+      ...Object.values(map.ItemProcessor.States as Record<string, Record<string, Json>>),
+    ].filter((st) => st.Type === 'Task');
+    expect(tasks.length).toBe(Object.keys(TASK_FUNCTIONS).length);
+    for (const t of tasks) {
+      const retried = (t.Retry as { ErrorEquals: string[] }[]).flatMap((r) => r.ErrorEquals);
+      expect(retried).toEqual(
+        expect.arrayContaining(['Lambda.TooManyRequestsException', 'Lambda.ServiceException']),
+      );
+    }
     // Nothing is caught: an execution fails at the failed task, so a redrive resumes there (a
     // Catch into a Fail state would make the Fail state the step a redrive reruns).
     expect(JSON.stringify(definition)).not.toContain('"Catch"');
@@ -161,6 +181,8 @@ describe('Pipeline stack: functions', () => {
       expect(p.MemorySize).toBe(spec.memoryMb);
       expect(p.Timeout).toBe(spec.timeoutSeconds);
       expect(p.Handler).toBe(`packages/functions/src/${spec.handler}.handler`);
+      // Room for DuckDB to spill under /tmp where it converts files.
+      expect(p.EphemeralStorage, state).toEqual({ Size: spec.needs.includes('duckdb') ? 4096 : 512 });
     }
     expect(LOG_RETENTION).toBe('three_months');
     const retained = Object.values(template.findResources('Custom::LogRetention')).map(
@@ -220,6 +242,9 @@ describe('Pipeline stack: functions', () => {
         Match.objectLike({
           Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RecordFailureFunction'), 'Arn'] },
           RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 21600 },
+          DeadLetterConfig: {
+            Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FailedExecutionsDlq'), 'Arn'] },
+          },
         }),
       ],
     });

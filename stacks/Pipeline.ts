@@ -10,6 +10,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Function as SstFunction, type FunctionProps, Script, type StackContext, use } from 'sst/constructs';
 import { METRIC_NAMESPACE, METRIC_SERVICE } from '../packages/core/src/metrics.ts';
 import {
@@ -169,6 +170,11 @@ export function stateMachineName(stage: string): string {
   return stagedName(stage, 'recon-daily-pipeline');
 }
 
+/** Name of the queue keeping failure events the recorder could not take. */
+export function failedExecutionsDlqName(stage: string): string {
+  return stagedName(stage, 'recon-failed-executions-dlq');
+}
+
 /** Kebab-case handler file name → `packages/functions/src/<name>.handler`. */
 function handlerPath(file: string): string {
   return `packages/functions/src/${file}.handler`;
@@ -226,7 +232,15 @@ export function Pipeline({ stack, app }: StackContext) {
         resources: [stagingObjects],
       }),
     ],
-    stagingRead: [new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [stagingObjects] })],
+    stagingRead: [
+      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [stagingObjects] }),
+      // Without ListBucket a missing object reads as 403 AccessDenied instead of "not found".
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${STAGING_PREFIX}/*`] } },
+      }),
+    ],
     watermarksRead: [
       new iam.PolicyStatement({
         actions: ['dynamodb:GetItem', 'dynamodb:Scan'],
@@ -262,7 +276,13 @@ export function Pipeline({ stack, app }: StackContext) {
       sourcemap: true,
       esbuild: { external: ['@duckdb/node-api'] },
     },
-    ...(needs.includes('duckdb') ? { hooks: { afterBuild: async (_props, out) => installDuckdb(out) } } : {}),
+    ...(needs.includes('duckdb')
+      ? {
+          hooks: { afterBuild: async (_props, out) => installDuckdb(out) },
+          // DuckDB spills a conversion larger than its memory to /tmp.
+          diskSize: '4 GB' as const,
+        }
+      : {}),
     ...(needs.includes('sources')
       ? {
           // Only extraction talks to the source databases, inside their VPC.
@@ -383,8 +403,19 @@ export function Pipeline({ stack, app }: StackContext) {
       },
     },
   });
+  // Events the recorder could not take after its retries are kept (and alarmed on by Monitoring).
+  const undelivered = new sqs.Queue(stack, 'FailedExecutionsDlq', {
+    queueName: failedExecutionsDlqName(app.stage),
+    retentionPeriod: Duration.days(14),
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+  });
   failures.addTarget(
-    new targets.LambdaFunction(recordFailure, { retryAttempts: 4, maxEventAge: Duration.hours(6) }),
+    new targets.LambdaFunction(recordFailure, {
+      retryAttempts: 4,
+      maxEventAge: Duration.hours(6),
+      deadLetterQueue: undelivered,
+    }),
   );
 
   stack.addOutputs({

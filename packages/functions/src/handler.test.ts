@@ -172,6 +172,26 @@ describe('taskHandler', () => {
     ]);
   });
 
+  it('emits the on-error metrics of a task and still rethrows its error', async () => {
+    const boom = new Error('warehouse down');
+    const handler = taskHandler(
+      'RecordFailure',
+      async () => {
+        throw boom;
+      },
+      {
+        ...options(),
+        metricsOnError: (_event, m) => m.addMetric('PipelineFailed', 'Count', 1),
+      },
+    );
+    await expect(handler({}, context)).rejects.toBe(boom);
+    expect(
+      emf()
+        .filter((m) => m.name === 'PipelineFailed')
+        .map((m) => m.value),
+    ).toEqual([1]);
+  });
+
   it('rethrows a SourceConnectionError unchanged and logs its name without the stack', async () => {
     const error = new SourceConnectionError('salesorder: connection refused', {
       context: { source: 'salesorder' },

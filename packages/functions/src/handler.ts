@@ -39,6 +39,11 @@ export interface TaskHandlerOptions {
   runtime?: () => Promise<Runtime>;
   logger?: Logger;
   metrics?: Metrics;
+  /**
+   * Metrics to emit when the task throws (the error is still rethrown): e.g. the failure recorder
+   * counts a failed execution even when writing its record fails.
+   */
+  metricsOnError?: (event: unknown, metrics: Metrics) => void;
 }
 
 type Obj = Record<string, unknown>;
@@ -197,6 +202,11 @@ export function taskHandler<I, O>(
       return output;
     } catch (error) {
       logger.error(`${name} failed`, { error: errorForLog(error) });
+      try {
+        options.metricsOnError?.(event, metrics);
+      } catch (metricError) {
+        logger.warn(`${name} metrics not emitted`, { error: errorForLog(metricError) });
+      }
       throw error;
     }
   };

@@ -5,7 +5,13 @@
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { failedStepOf } from '../../core/src/aws/failed-step.ts';
-import { recordFailedExecution } from '../../core/src/pipeline/failed-execution.ts';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { METRICS } from '../../core/src/metrics.ts';
+import {
+  type ExecutionStatusChange,
+  isPipelineFailure,
+  recordFailedExecution,
+} from '../../core/src/pipeline/failed-execution.ts';
 import { taskHandler } from './handler.ts';
 
 let sfn: SFNClient | undefined;

@@ -4,7 +4,12 @@
 -- failed, row counts, the business date's L1/L2/L3 match rates, DQ counts, and its anomalies
 -- (count, 30-day average, spike flag, open anomalies in all).
 -- Grain: one row per pipeline run (pipeline_run_id). Re-recording a run id replaces its row, so
--- a retried RecordRun/RecordFailure task leaves exactly one row.
+-- a retried RecordRun/RecordFailure task leaves exactly one row — except that a failure never
+-- replaces a SUCCEEDED row (a late failure record of an execution that a redrive then completed).
+
+-- step: stored_status
+SELECT status FROM recon.dwd_recon_anomaly_metrics
+WHERE pipeline_run_id = :runId;
 
 -- step: delete_run
 DELETE FROM recon.dwd_recon_anomaly_metrics

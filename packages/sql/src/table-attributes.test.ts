@@ -100,7 +100,11 @@ describe('the DDL states its Redshift keys', () => {
   const tables = ddlStatements.filter(({ statement }) => createTableColumns(statement) !== undefined);
 
   it('finds every table of the DDL', () => {
-    expect(tables.length).toBe(24);
+    const written = listSql('ddl')
+      .map((file) => sqlFile(file).match(/^CREATE TABLE/gm)?.length ?? 0)
+      .reduce((a, b) => a + b, 0);
+    expect(written).toBeGreaterThanOrEqual(25);
+    expect(tables.length).toBe(written);
   });
 
   it.each(tables.map(({ file, statement }) => [createTableColumns(statement)?.table, file, statement]))(

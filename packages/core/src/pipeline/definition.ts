@@ -44,8 +44,24 @@ export const EXTRACT_MAX_CONCURRENCY = 4;
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type State = { [key: string]: Json };
 
+/** Transient Lambda service errors AWS recommends retrying on every Lambda task. */
+const LAMBDA_TRANSIENT = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+];
+
+/** StartRun only needs the Lambda service itself: quick retries. */
+const LAMBDA_RETRY: Json = {
+  ErrorEquals: LAMBDA_TRANSIENT,
+  IntervalSeconds: 2,
+  BackoffRate: 2,
+  MaxAttempts: 3,
+};
+
 const SOURCE_RETRY: Json = {
-  ErrorEquals: ['SourceConnectionError', 'Lambda.ServiceException', 'Lambda.SdkClientException'],
+  ErrorEquals: ['SourceConnectionError', ...LAMBDA_TRANSIENT],
   IntervalSeconds: 30,
   BackoffRate: 2,
   MaxAttempts: 3,
@@ -58,18 +74,13 @@ const STAGING_RETRY: Json = {
 };
 /** Reconciliation SQL (seed §10.1 "Reconciliation Exception": 2 retries, linear 30 s). */
 const RECONCILE_RETRY: Json = {
-  ErrorEquals: [
-    'WarehouseTransientError',
-    'WarehouseError',
-    'Lambda.ServiceException',
-    'Lambda.SdkClientException',
-  ],
+  ErrorEquals: ['WarehouseTransientError', 'WarehouseError', ...LAMBDA_TRANSIENT],
   IntervalSeconds: 30,
   BackoffRate: 1,
   MaxAttempts: 2,
 };
 const WAREHOUSE_RETRY: Json = {
-  ErrorEquals: ['WarehouseTransientError', 'Lambda.ServiceException', 'Lambda.SdkClientException'],
+  ErrorEquals: ['WarehouseTransientError', ...LAMBDA_TRANSIENT],
   IntervalSeconds: 30,
   BackoffRate: 1,
   MaxAttempts: 2,
@@ -106,6 +117,7 @@ export function pipelineDefinition(): { Comment: string; StartAt: string; States
       },
       // The resolved request replaces the input: every later state reads $.runId, $.reconDate, $.asOf.
       ResultPath: '$',
+      Retry: [LAMBDA_RETRY],
       Next: 'PlanExtraction',
     }),
     PlanExtraction: task('PlanExtraction', {

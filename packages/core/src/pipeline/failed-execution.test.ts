@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, openApp } from '../app.ts';
-import { recordFailedExecution } from './failed-execution.ts';
+import { isPipelineFailure, recordFailedExecution } from './failed-execution.ts';
 
 let app: App;
 beforeAll(async () => {
@@ -117,5 +117,48 @@ describe('recording a failed execution from its status-change event', () => {
     await expect(
       recordFailedExecution(app.runtime, { detail: {} } as never, async () => null),
     ).rejects.toThrow(/not a Step Functions execution status change/);
+  });
+
+  it('never replaces the record of a run a redrive completed (a late, retried failure event)', async () => {
+    // The redrive's RecordRun has written the run as SUCCEEDED.
+    await app.warehouse.execute(
+      `INSERT INTO recon.dwd_recon_anomaly_metrics (pipeline_run_id, recon_date, pipeline_start_time, pipeline_end_time, as_of, status)
+       VALUES ('redriven-1', CAST('2026-11-21' AS DATE), CAST('2026-11-22 06:00:00' AS TIMESTAMP),
+               CAST('2026-11-22 06:20:00' AS TIMESTAMP), CAST('2026-11-22 06:00:00' AS TIMESTAMP), 'SUCCEEDED')`,
+    );
+    const out = await recordFailedExecution(
+      app.runtime,
+      event({ name: 'redriven-1', input: JSON.stringify({ reconDate: '2026-11-21', runId: 'redriven-1' }) }),
+      async () => 'MatchLevels',
+    );
+    expect(out).toMatchObject({
+      pipelineFailed: true,
+      recorded: false,
+      reason: 'run redriven-1 has since succeeded',
+    });
+    expect(await runRow('redriven-1')).toMatchObject([{ status: 'SUCCEEDED', failed_step: null }]);
+  });
+
+  it('lands on the run id StartRun derived for a name that cannot be a run id', async () => {
+    const out = await recordFailedExecution(
+      app.runtime,
+      event({ name: 'rerun.2026-11-21', input: JSON.stringify({ reconDate: '2026-11-21' }) }),
+      async () => 'LoadStaging',
+    );
+    const again = await recordFailedExecution(
+      app.runtime,
+      event({ name: 'rerun.2026-11-21', input: JSON.stringify({ reconDate: '2026-11-21' }) }),
+      async () => 'LoadStaging',
+    );
+    expect(out).toMatchObject({ recorded: true, runId: expect.stringMatching(/^20261121-[0-9a-f]{12}$/) });
+    expect((again as { runId: string }).runId).toBe((out as { runId: string }).runId);
+  });
+
+  it('classifies failures for the PipelineFailed metric before anything is written', () => {
+    expect(isPipelineFailure(event({}))).toBe(true);
+    expect(isPipelineFailure(event({ status: 'ABORTED', error: null }))).toBe(true);
+    expect(isPipelineFailure(event({ error: 'DataQualityHalt' }))).toBe(false);
+    expect(isPipelineFailure(event({ status: 'SUCCEEDED' }))).toBe(false);
+    expect(isPipelineFailure(undefined)).toBe(false);
   });
 });

@@ -38,6 +38,16 @@ export type FailedExecutionOutcome = {
   | { recorded: false; reason: string }
 );
 
+/**
+ * Whether an execution status-change event is a pipeline failure (the `PipelineFailed` metric):
+ * FAILED, TIMED_OUT or ABORTED, except a data-quality halt. Known before anything is written, so
+ * the metric is emitted even when recording the failure fails too.
+ */
+export function isPipelineFailure(event: ExecutionStatusChange | undefined): boolean {
+  const d = event?.detail;
+  return !!d && UNSUCCESSFUL.has(d.status) && d.error !== 'DataQualityHalt';
+}
+
 /** Statuses that end an execution without success. */
 const UNSUCCESSFUL = new Set(['FAILED', 'TIMED_OUT', 'ABORTED']);
 
@@ -97,12 +107,16 @@ export async function recordFailedExecution(
   }
   const failedStep = (await failedStepOf(d.executionArn)) ?? d.status;
   const errorName = d.error || STATUS_ERROR[d.status]!;
-  await recordFailure(rt, {
+  const written = await recordFailure(rt, {
     ...run,
     startedAt,
     failedStep,
     error: { Error: errorName, Cause: d.cause ?? '' },
   });
+  if (!written.recorded) {
+    // Delivered late (retried): a redrive has completed the run since, and its success stands.
+    return { pipelineFailed: true, recorded: false, reason: `run ${run.runId} has since succeeded` };
+  }
   return {
     pipelineFailed: true,
     recorded: true,

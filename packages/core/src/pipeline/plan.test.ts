@@ -3,10 +3,10 @@ import { loadSettings } from '../settings.ts';
 import { BusinessCalendar } from '../time.ts';
 import type { Watermark, WatermarkStore } from '../warehouse/watermarks.ts';
 import type { Runtime } from './runtime.ts';
-import { planExtraction } from './tasks.ts';
+import { MAX_PARTITIONS, planExtraction } from './tasks.ts';
 
-function runtime(marks: Record<string, string>): Runtime {
-  const settings = loadSettings({ env: {}, cwd: '/nonexistent' });
+function runtime(marks: Record<string, string>, overrides: Record<string, unknown> = {}): Runtime {
+  const settings = loadSettings({ env: {}, cwd: '/nonexistent', overrides });
   const store: WatermarkStore = {
     get: async () => undefined,
     getAll: async () =>
@@ -72,6 +72,21 @@ describe('extraction plan', () => {
   it('refuses an as-of in the future', async () => {
     await expect(planExtraction(runtime({}), { ...input, asOf: '2099-01-01T00:00:00Z' })).rejects.toThrow(
       /in the future/,
+    );
+  });
+
+  it('refuses a plan whose partition results would not fit the execution state, saying what to set', async () => {
+    const error = await planExtraction(runtime({}, { extractionSliceHours: 1 }), input).catch(
+      (e: Error) => e,
+    );
+    expect(String(error)).toMatch(
+      /the extraction plan has \d+ partitions, more than 200 .* set extractionSliceHours to \d+ or more/,
+    );
+    const suggested = Number(/extractionSliceHours to (\d+)/.exec(String(error))![1]);
+    const ok = await planExtraction(runtime({}, { extractionSliceHours: suggested }), input);
+    expect(ok.partitions.length).toBeLessThanOrEqual(MAX_PARTITIONS);
+    await expect(planExtraction(runtime({}, { extractionSliceHours: suggested - 1 }), input)).rejects.toThrow(
+      /more than 200/,
     );
   });
 });

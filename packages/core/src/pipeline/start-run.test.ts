@@ -41,17 +41,14 @@ describe('StartRun (resolving the execution input)', () => {
     expect(out.reconDate).toBe('2026-11-21');
   });
 
-  it('makes a run id when the execution name cannot be one', async () => {
-    const out = await startRun(
-      rt,
-      {
-        executionName: 'x'.repeat(80),
-        executionStartTime: ctx.executionStartTime,
-        request: { reconDate: '2026-11-21' },
-      },
-      NOW,
-    );
-    expect(out.runId).toMatch(/^20261121-[0-9a-f]{8}$/);
+  it('derives a run id from a name that cannot be one, the same every time', async () => {
+    const request = { reconDate: '2026-11-21' };
+    const a = await startRun(rt, { ...ctx, executionName: 'rerun.2026-11-21', request }, NOW);
+    const b = await startRun(rt, { ...ctx, executionName: 'rerun.2026-11-21', request }, NOW);
+    const c = await startRun(rt, { ...ctx, executionName: 'x'.repeat(80), request }, NOW);
+    expect(a.runId).toMatch(/^20261121-[0-9a-f]{12}$/);
+    expect(b.runId).toBe(a.runId);
+    expect(c.runId).not.toBe(a.runId);
   });
 
   it.each([

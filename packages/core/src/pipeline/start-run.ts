@@ -11,11 +11,12 @@
  *
  * Defaults are taken from the execution itself so they are deterministic for one execution (a
  * redrive does not rerun this state, and would compute the same values if it did): `asOf` is the
- * execution's start time, `runId` the execution's name.
+ * execution's start time, `runId` the execution's name (or, for a name that cannot be a run id —
+ * Step Functions allows 80 characters and dots —, the date plus a hash of the name).
  */
 import { PipelineError } from '../errors.ts';
 import { addDays, isValidDate } from '../time.ts';
-import { newRunId } from './run-id.ts';
+import { runIdOfName } from './run-id.ts';
 import type { Runtime } from './runtime.ts';
 import { type RunInput, runRequestProblem } from './tasks.ts';
 
@@ -92,7 +93,9 @@ export async function startRun(
     }
     runId = r.runId;
   } else {
-    runId = RUN_ID_RE.test(input.executionName) ? input.executionName : newRunId(reconDate);
+    runId = RUN_ID_RE.test(input.executionName)
+      ? input.executionName
+      : runIdOfName(reconDate, input.executionName);
   }
 
   const problem = runRequestProblem(reconDate, asOfMs, rt.calendar, nowMs);

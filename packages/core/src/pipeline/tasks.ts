@@ -29,12 +29,14 @@ import {
   isValidDate,
   parseSourceTimestamp,
 } from '../time.ts';
+import { checkS3ObjectUrl } from '../warehouse/copy-source.ts';
 import {
   DELETED_COLUMN,
   type DeadLetterRow,
   insertDeadLetters,
   loadStagingTable,
   type StagingLoadSource,
+  truncateUtf8,
 } from '../warehouse/load.ts';
 import { modelSteps } from '../warehouse/model.ts';
 import { Decimal } from 'decimal.js';
@@ -125,6 +127,20 @@ function check(input: RunInput): { asOfMs: number } {
 
 const now = () => new Date().toISOString();
 
+/**
+ * Serialize the pipeline's writing transactions across executions (see ddl/017_pipeline_lock.sql):
+ * the first statement of the load, the matching and the anomaly scan.
+ */
+async function lockPipeline(tx: SqlExecutor): Promise<void> {
+  await tx.execute(modelSteps('runs/pipeline_lock.sql')('lock'));
+}
+
+/**
+ * Most partitions one run may plan. Every partition's result travels in the execution's state up
+ * to RecordRun, and Step Functions caps a state at 256 KB (~700 bytes per partition result).
+ */
+export const MAX_PARTITIONS = 200;
+
 /** How far in the future an as-of may be (clock skew between machines). */
 export const AS_OF_MAX_SKEW_MS = 5 * 60_000;
 
@@ -197,6 +213,17 @@ export async function planExtraction(rt: Runtime, input: RunInput): Promise<Plan
         index: partitions.length,
       });
     }
+  }
+  if (partitions.length > MAX_PARTITIONS) {
+    const ms = (t: string) => Date.parse(`${t.replace(' ', 'T')}Z`);
+    const spans = windows.map((w) => ms(w.to) - ms(w.from)).filter((span) => span > 0);
+    let hours = rt.settings.extractionSliceHours;
+    while (spans.reduce((n, span) => n + Math.ceil(span / (hours * 3_600_000)), 0) > MAX_PARTITIONS) hours++;
+    throw new PipelineError(
+      `the extraction plan has ${partitions.length} partitions, more than ${MAX_PARTITIONS} (each one's result ` +
+        `travels in the execution state, which Step Functions limits to 256 KB): set extractionSliceHours to ` +
+        `${hours} or more for this run`,
+    );
   }
   return { ...input, windows, partitions, startedAt, finishedAt: now() };
 }
@@ -413,7 +440,10 @@ export async function loadStaging(
         await selectToParquet(select, parquet, loadFileColumns(spec));
         const key = loadObjectKey(spec, input);
         await rt.staging.putFile(key, parquet);
-        prepared.push({ spec, source: { kind: 'parquet', objectUrl: rt.staging.urlOf(key) } });
+        const objectUrl = rt.staging.urlOf(key);
+        // Refused here, before the transaction sends anything, when COPY could not read it.
+        checkS3ObjectUrl(objectUrl);
+        prepared.push({ spec, source: { kind: 'parquet', objectUrl } });
       }
     }
     const deadLetters: DeadLetterRow[] = [];
@@ -425,6 +455,7 @@ export async function loadStaging(
       }
     }
     const { tables, inserted } = await rt.warehouse.transaction(async (tx) => {
+      await lockPipeline(tx);
       const tables: TableLoadResult[] = [];
       for (const { spec, source } of prepared) {
         const r = await loadStagingTable(tx, spec, source);
@@ -613,6 +644,7 @@ export async function matchLevels(rt: Runtime, input: RunInput): Promise<MatchOu
   const window = reevaluationWindow(rt, input.reconDate);
   const s = rt.settings;
   return rt.warehouse.transaction(async (tx) => {
+    await lockPipeline(tx);
     const failed = await tx.query<{ recon_date: string }>(
       modelSteps('dq/dq_failed_dates.sql')('failed_dates'),
       window,
@@ -688,6 +720,7 @@ export async function anomalyScan(
   const applied: ApplyResult = { detected: 0, escalated: 0, reopened: 0, autoResolved: 0, seen: 0 };
   let candidates = 0;
   await rt.warehouse.transaction(async (tx) => {
+    await lockPipeline(tx);
     for (const range of input.ranges) {
       const params: ScanParams = {
         runId: input.runId,
@@ -840,12 +873,18 @@ async function writeRunRecord(
     errorMessage: string | null;
     summary: RunSummary | null;
   },
-): Promise<void> {
+): Promise<boolean> {
   const { summary } = row;
   const rate = (level: Level) => summary?.levels.find((l) => l.level === level)?.matchRate ?? null;
   const dq = summary?.dq ?? [];
-  await rt.warehouse.transaction(async (tx) => {
+  return rt.warehouse.transaction(async (tx) => {
     const sql = modelSteps(RECORD_RUN_MODEL);
+    // The run lock orders this with the other writers; a failure never replaces a success.
+    await lockPipeline(tx);
+    if (row.status === 'FAILED') {
+      const stored = await tx.query<{ status: string }>(sql('stored_status'), { runId: row.runId });
+      if (stored[0]?.status === 'SUCCEEDED') return false;
+    }
     await tx.execute(sql('delete_run'), { runId: row.runId });
     await tx.execute(sql('insert_run'), {
       runId: row.runId,
@@ -873,6 +912,7 @@ async function writeRunRecord(
       anomalySpike: summary?.anomalies ? summary.anomalies.spike : null,
       openAnomalies: summary?.anomalies ? String(summary.anomalies.openTotal) : null,
     });
+    return true;
   });
 }
 
@@ -917,10 +957,11 @@ export async function recordHalt(rt: Runtime, input: RecordInput): Promise<RunSu
 export async function recordFailure(
   rt: Runtime,
   input: RunInput & { startedAt: string; failedStep: string; error: { Error: string; Cause?: string } },
-): Promise<{ status: 'FAILED'; failedStep: string; error: string }> {
+): Promise<{ status: 'FAILED'; failedStep: string; error: string; recorded: boolean }> {
   const finishedAt = now();
-  const error = `${input.error.Error}: ${input.error.Cause ?? ''}`.slice(0, 2000);
-  await writeRunRecord(rt, {
+  // error_message is VARCHAR(2048), which Redshift counts in bytes.
+  const error = truncateUtf8(`${input.error.Error}: ${input.error.Cause ?? ''}`, 2000);
+  const recorded = await writeRunRecord(rt, {
     ...input,
     finishedAt,
     status: 'FAILED',
@@ -928,7 +969,7 @@ export async function recordFailure(
     errorMessage: error,
     summary: null,
   });
-  return { status: 'FAILED', failedStep: input.failedStep, error };
+  return { status: 'FAILED', failedStep: input.failedStep, error, recorded };
 }
 
 /** Refresh the reporting materialized views (after the anomaly scan, before the run record). */

@@ -2,7 +2,15 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { csvToParquet, duck, readParquet, selectToCsv, selectToParquet } from './duck.ts';
+import {
+  csvToParquet,
+  duck,
+  duckMemoryLimitMb,
+  duckTempDirectory,
+  readParquet,
+  selectToCsv,
+  selectToParquet,
+} from './duck.ts';
 
 const columns = [
   { name: 'id', kind: 'bigint', sqlType: 'BIGINT' },
@@ -79,5 +87,24 @@ describe('Parquet conversion through DuckDB', () => {
     await expect(
       selectToParquet("SELECT 1 AS id, '1e12' AS amount, NULL AS note, NULL AS at", out, columns),
     ).rejects.toThrow(/could not write Parquet/);
+  });
+});
+
+describe('DuckDB limits', () => {
+  it('spills under the OS temp directory, never the working directory (read-only in Lambda)', async () => {
+    const db = await duck();
+    const reader = await db.runAndReadAll(
+      "SELECT current_setting('temp_directory') AS dir, current_setting('memory_limit') AS mem",
+    );
+    const [row] = reader.getRowObjectsJS() as { dir: string; mem: string }[];
+    expect(row!.dir).toBe(duckTempDirectory());
+    expect(row!.dir.startsWith(tmpdir())).toBe(true);
+    expect(row!.mem).toMatch(/MiB|MB|GiB/);
+  });
+
+  it('sizes memory to 40 % of a Lambda function, 128 MB elsewhere', () => {
+    expect(duckMemoryLimitMb({})).toBe(128);
+    expect(duckMemoryLimitMb({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '2048' })).toBe(819);
+    expect(duckMemoryLimitMb({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '256' })).toBe(128);
   });
 });

@@ -5,11 +5,36 @@
  * a CSV for engines with local COPY, or as one merged Parquet file for Redshift's COPY from S3.
  * One DuckDB instance per process, created lazily.
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { StagingIOError } from '../errors.ts';
 import type { StagingColumn } from '../sources/spec.ts';
 
 let connection: Promise<DuckDBConnection> | undefined;
+
+/** DuckDB's memory limit locally: bounded, so extraction stays well inside a small container. */
+const LOCAL_MEMORY_LIMIT_MB = 128;
+
+/**
+ * DuckDB's memory limit: in AWS Lambda 40 % of the function's memory (the rest is Node's), else
+ * {@link LOCAL_MEMORY_LIMIT_MB}. Beyond it DuckDB spills to its temp directory.
+ */
+export function duckMemoryLimitMb(env: NodeJS.ProcessEnv = process.env): number {
+  const lambdaMb = Number(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE);
+  return Number.isInteger(lambdaMb) && lambdaMb > 0
+    ? Math.max(LOCAL_MEMORY_LIMIT_MB, Math.floor(lambdaMb * 0.4))
+    : LOCAL_MEMORY_LIMIT_MB;
+}
+
+/**
+ * Where DuckDB spills when a conversion outgrows its memory: under the OS temp directory (the
+ * only writable place in Lambda — DuckDB's default `.tmp` in the working directory is read-only
+ * there), one directory per process.
+ */
+export function duckTempDirectory(): string {
+  return join(tmpdir(), `recon-duckdb-${process.pid}`);
+}
 
 async function open(): Promise<DuckDBConnection> {
   // Loaded on first use: the native engine is installed only beside the Lambda functions that
@@ -18,7 +43,8 @@ async function open(): Promise<DuckDBConnection> {
   const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:', {
     threads: '2',
-    memory_limit: '128MB',
+    memory_limit: `${duckMemoryLimitMb()}MB`,
+    temp_directory: duckTempDirectory(),
     preserve_insertion_order: 'true',
   });
   return instance.connect();

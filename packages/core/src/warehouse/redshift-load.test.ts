@@ -236,6 +236,8 @@ describe('staging load on Redshift (COPY from S3 Parquet)', () => {
     });
     const inSession = inputs.slice(1, -1);
     expect(inSession.map((i) => i.Sql)).toEqual([
+      // Executions take turns on the pipeline's writing transactions.
+      modelSteps('runs/pipeline_lock.sql')('lock'),
       s('create_incoming'),
       copy,
       'SELECT pg_last_copy_count() AS n',
@@ -313,6 +315,7 @@ describe('staging load on Redshift (COPY from S3 Parquet)', () => {
     // Nothing was COPYed and the transaction was rolled back.
     expect(api.inputs().map((i) => i.Sql)).toEqual([
       'BEGIN',
+      modelSteps('runs/pipeline_lock.sql')('lock'),
       modelSteps(MERGE_STAGING_MODEL, mergeVars())('create_incoming'),
       'ROLLBACK',
     ]);
