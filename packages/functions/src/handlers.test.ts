@@ -20,7 +20,8 @@ vi.mock('../../core/src/pipeline/tasks.ts', async (importOriginal) => {
 vi.mock('../../core/src/pipeline/start-run.ts', () => ({
   startRun: vi.fn(async () => ({ from: 'startRun' })),
 }));
-vi.mock('../../core/src/pipeline/failed-execution.ts', () => ({
+vi.mock('../../core/src/pipeline/failed-execution.ts', async (importOriginal) => ({
+  ...(await importOriginal<Record<string, unknown>>()),
   recordFailedExecution: vi.fn(async () => ({ pipelineFailed: true, recorded: true })),
 }));
 vi.mock('./aws-runtime.ts', async (importOriginal) => ({
@@ -94,6 +95,26 @@ describe('handler modules', () => {
     expect(record.mock.calls[0]![1]).toEqual(event);
     expect(typeof record.mock.calls[0]![2]).toBe('function');
     expect(mod.handler.taskName).toBe('RecordFailure');
+    vi.restoreAllMocks();
+  });
+
+  it('./record-failure.ts counts the failed execution even when recording it fails', async () => {
+    const out: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      out.push(String(chunk));
+      return true;
+    });
+    const mod = (await import('./record-failure.ts')) as {
+      handler: (event: unknown, ctx: unknown) => Promise<unknown>;
+    };
+    const record = failedExecution.recordFailedExecution as unknown as ReturnType<typeof vi.fn>;
+    record.mockRejectedValueOnce(new Error('warehouse unavailable'));
+    const event = {
+      detail: { executionArn: 'arn:x', name: 'n', status: 'FAILED', startDate: 1, error: 'WarehouseError' },
+    };
+    await expect(mod.handler(event, context)).rejects.toThrow('warehouse unavailable');
+    const emf = out.filter((line) => line.includes('"_aws"')).join('\n');
+    expect(emf).toMatch(/"PipelineFailed":1/);
     vi.restoreAllMocks();
   });
 });

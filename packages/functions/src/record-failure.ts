@@ -3,9 +3,9 @@
  * "Execution Status Change" events (FAILED, TIMED_OUT, ABORTED): {@link recordFailedExecution}
  * over the AWS runtime, the failed step read from the execution's history.
  */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { failedStepOf } from '../../core/src/aws/failed-step.ts';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { METRICS } from '../../core/src/metrics.ts';
 import {
   type ExecutionStatusChange,
@@ -18,6 +18,14 @@ let sfn: SFNClient | undefined;
 
 export const handler = taskHandler(
   'RecordFailure',
-  (rt, event: Parameters<typeof recordFailedExecution>[1]) =>
+  (rt, event: ExecutionStatusChange) =>
     recordFailedExecution(rt, event, (arn) => failedStepOf((sfn ??= new SFNClient({})), arn)),
+  {
+    // The alarm must fire even when the warehouse that would hold the record is what failed.
+    metricsOnError: (event, metrics) => {
+      if (isPipelineFailure(event as ExecutionStatusChange)) {
+        metrics.addMetric(METRICS.pipelineFailed, MetricUnit.Count, 1);
+      }
+    },
+  },
 );
