@@ -92,6 +92,10 @@ describe('settings', () => {
       env: {
         RECON_WAREHOUSE_URL: 'postgres://x',
         RECON_WECOM_CRITICAL_WEBHOOK: 'https://example.invalid/hook',
+        RECON_REPORT_SENDER: 'recon@example.com',
+        RECON_DASHBOARD_URL: 'https://grafana.example/d/recon-exec-overview',
+        RECON_STAGE_CONFIG: 'stages/prod.json',
+        RECON_SQL_ROOT: '/var/task/sql',
       },
     });
     expect(s.l1AmountTolerance).toBe('0.01');

@@ -138,6 +138,11 @@ const NON_SETTING_ENV = new Set([
   'RECON_LOG_LEVEL',
   'RECON_WECOM_WARNING_WEBHOOK',
   'RECON_WECOM_CRITICAL_WEBHOOK',
+  // Report delivery (From address, dashboard link), deployment (stage file) and bundles (SQL models).
+  'RECON_REPORT_SENDER',
+  'RECON_DASHBOARD_URL',
+  'RECON_STAGE_CONFIG',
+  'RECON_SQL_ROOT',
 ]);
 const NON_SETTING_ENV_PREFIXES = ['RECON_TEST_', 'RECON_BENCH_'];
 

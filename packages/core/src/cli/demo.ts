@@ -18,6 +18,7 @@ import type { Io } from './main.ts';
 import { progressReporter, ratesLine, renderAnomalyCounts, renderRun } from './output.ts';
 import { ANOMALY_NAMES } from '../anomalies/types.ts';
 import { modelSteps } from '../warehouse/model.ts';
+import { defaultDashboardPath, writeDashboard } from '../dashboard/write.ts';
 
 export interface DemoOptions {
   days: number;
@@ -138,6 +139,10 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
         '',
       ].join('\n'),
     );
+    // The demo's own dashboard, where `recon dashboard` with the demo's RECON_HOME writes it too.
+    io.err('\n▶ dashboard: reading the reporting views and the open anomalies with their source rows\n');
+    const dashboard = await writeDashboard(app.warehouse, defaultDashboardPath(home));
+    io.out(`Dashboard: ${dashboard.path}\n`);
     return halted > 0 ? 3 : 0;
   } finally {
     await app.close();

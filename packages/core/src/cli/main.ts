@@ -6,9 +6,12 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { type App, openApp } from '../app.ts';
 import { ConnectionConfigError, describeError, ReconError, SettingsError, UsageError } from '../errors.ts';
 import { parseDateArg, parseInstantArg } from '../time.ts';
+import { registerAlertCommands } from './alerts.ts';
 import { registerAnomalyCommands } from './anomalies.ts';
 import { registerAwsCommands } from './aws.ts';
+import { registerDashboardCommand } from './dashboard.ts';
 import { runDemo } from './demo.ts';
+import { registerReportCommands } from './report.ts';
 import { backfillCommand, dqCommand, EXIT, runCommand } from './run-commands.ts';
 
 export { EXIT };
@@ -166,6 +169,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     });
   registerAnomalyCommands(program, io, setExit);
   registerAwsCommands(program, io, setExit);
+  registerDashboardCommand(program, io, setExit);
+  registerReportCommands(program, io, setExit);
+  registerAlertCommands(program, io, setExit);
   return program;
 }
 
