@@ -84,6 +84,7 @@ export const TASKS: Readonly<
     timeoutSeconds: 900,
     needs: ['warehouse'],
   },
+  SendAlerts: { handler: 'send-alerts', memoryMb: 256, timeoutSeconds: 300, needs: ['warehouse'] },
   RecordRun: { handler: 'record-run', memoryMb: 256, timeoutSeconds: 300, needs: ['warehouse'] },
 };
 

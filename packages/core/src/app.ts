@@ -98,6 +98,11 @@ export async function openApp(options: AppOptions = {}): Promise<App> {
     reader: (source) => readersFor()[source],
     tmpDir,
     batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
+    // Raw values: a malformed URL is recorded as a FAILED alert naming the variable, never thrown.
+    webhooks: async () => ({
+      ...(env.RECON_WECOM_CRITICAL_WEBHOOK ? { critical: env.RECON_WECOM_CRITICAL_WEBHOOK } : {}),
+      ...(env.RECON_WECOM_WARNING_WEBHOOK ? { warning: env.RECON_WECOM_WARNING_WEBHOOK } : {}),
+    }),
   };
   const anyEmbedded = Object.values(SOURCE_URL_ENV).some((v) => !env[v]);
   return {

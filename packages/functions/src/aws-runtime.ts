@@ -92,6 +92,8 @@ export interface ParameterSource {
     path: string,
     options: { recursive: boolean; maxAge: number },
   ): Promise<Record<string, unknown> | undefined>;
+  /** One parameter, decrypted (the SecureString webhooks). */
+  get(name: string, options: { decrypt: boolean; maxAge: number }): Promise<unknown>;
 }
 /** Reads one secret's value (a Powertools `SecretsProvider` satisfies it). */
 export interface SecretSource {
@@ -391,7 +393,42 @@ function runtimeOf(c: Connections, env: NodeJS.ProcessEnv, settings: Settings): 
     reader,
     tmpDir: c.tmpDir,
     batchSize: DEFAULT_BATCH_SIZE,
+    webhooks: () => wecomWebhooks(env, c.parameters, c.logger),
   };
+}
+
+/** Names of the SecureString webhook parameters below the stage's parameter path. */
+export const WEBHOOK_PARAMETERS = {
+  critical: 'alerting/wecom_critical_webhook',
+  warning: 'alerting/wecom_warning_webhook',
+} as const;
+
+/**
+ * The stage's WeCom webhooks from its SecureString parameters (created out of band; decrypted,
+ * cached like the settings). A parameter that is missing or unreadable leaves its channel
+ * unconfigured (its alerts are recorded NOT_CONFIGURED) with a warning naming the parameter —
+ * never its value.
+ */
+export async function wecomWebhooks(
+  env: NodeJS.ProcessEnv,
+  parameters: ParameterSource,
+  logger: WarnLogger,
+): Promise<{ critical?: string; warning?: string }> {
+  const out: { critical?: string; warning?: string } = {};
+  for (const [channel, name] of Object.entries(WEBHOOK_PARAMETERS) as ['critical' | 'warning', string][]) {
+    const parameter = `${parameterPath(env)}${name}`;
+    try {
+      const value = await parameters.get(parameter, { decrypt: true, maxAge: parametersMaxAge(env) });
+      if (typeof value === 'string' && value.trim() !== '') out[channel] = value.trim();
+      else logger.warn('WeCom webhook parameter is empty or missing', { parameter });
+    } catch (error) {
+      logger.warn('WeCom webhook parameter not readable', {
+        parameter,
+        error: error instanceof Error ? error.name : 'Error',
+      });
+    }
+  }
+  return out;
 }
 
 /**

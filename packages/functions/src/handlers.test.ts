@@ -43,6 +43,7 @@ const HANDLERS: Record<string, [keyof typeof TASK_FUNCTIONS, keyof typeof tasks]
   './anomaly-scan.ts': ['AnomalyScan', 'anomalyScan'],
   './record-run.ts': ['RecordRun', 'recordRun'],
   './refresh-reporting.ts': ['RefreshReporting', 'refreshReporting'],
+  './send-alerts.ts': ['SendAlerts', 'sendAlerts'],
 };
 
 const context = {

@@ -28,6 +28,7 @@ export const TASK_FUNCTIONS = {
   AnomalyScan: 'AnomalyScanFunctionArn',
   RefreshReporting: 'RefreshReportingFunctionArn',
   RecordRun: 'RecordRunFunctionArn',
+  SendAlerts: 'SendAlertsFunctionArn',
 } as const;
 
 /**
@@ -190,7 +191,7 @@ export function pipelineDefinition(): { Comment: string; StartAt: string; States
       },
       ResultPath: '$.halt',
       Retry: [WAREHOUSE_RETRY],
-      Next: 'HaltedByDataQuality',
+      Next: 'SendAlerts',
     }),
     HaltedByDataQuality: {
       Type: 'Fail',
@@ -242,8 +243,23 @@ export function pipelineDefinition(): { Comment: string; StartAt: string; States
       },
       ResultPath: '$.record',
       Retry: [WAREHOUSE_RETRY],
-      End: true,
+      Next: 'SendAlerts',
     }),
+    SendAlerts: task('SendAlerts', {
+      Comment:
+        'Evaluate the alert rules on the recorded run and send each alert once (never fails the run: delivery problems are recorded).',
+      Parameters: RUN_PARAMS,
+      ResultPath: '$.alerts',
+      Retry: [LAMBDA_RETRY],
+      Next: 'RunEnded',
+    }),
+    RunEnded: {
+      Type: 'Choice',
+      Comment: 'A halted run still fails the execution (DataQualityHalt) once its alerts are out.',
+      Choices: [{ Variable: '$.halt', IsPresent: true, Next: 'HaltedByDataQuality' }],
+      Default: 'RunSucceeded',
+    },
+    RunSucceeded: { Type: 'Succeed' },
   };
   return {
     Comment: 'Revenue Reconciliation: daily pipeline for one business date',

@@ -11,7 +11,7 @@
 import { PipelineError } from '../errors.ts';
 import type { Runtime } from './runtime.ts';
 import { startRun } from './start-run.ts';
-import { recordFailure } from './tasks.ts';
+import { recordFailureAndAlert } from './tasks.ts';
 
 /** The fields of a Step Functions "Execution Status Change" event read here. */
 export interface ExecutionStatusChange {
@@ -107,7 +107,7 @@ export async function recordFailedExecution(
   }
   const failedStep = (await failedStepOf(d.executionArn)) ?? d.status;
   const errorName = d.error || STATUS_ERROR[d.status]!;
-  const written = await recordFailure(rt, {
+  const written = await recordFailureAndAlert(rt, {
     ...run,
     startedAt,
     failedStep,

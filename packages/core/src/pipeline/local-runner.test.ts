@@ -35,6 +35,7 @@ function fakeHandlers(extract: (input: { partition: { index: number } }) => Prom
     DataQualityPostChecks: record('DataQualityPostChecks', async () => ({ halt: false })),
     AnomalyScan: record('AnomalyScan', async () => ({ candidates: 0 })),
     RefreshReporting: record('RefreshReporting', async () => ({ refreshed: [] })),
+    SendAlerts: record('SendAlerts', async () => ({ raised: 0, sent: 0, failed: 0 })),
     RecordRun: record('RecordRun', async () => ({ status: 'SUCCEEDED' })),
     RecordFailure: record('RecordFailure', async () => ({ status: 'FAILED' })),
   };
@@ -138,6 +139,8 @@ describe('pipeline state machine (local execution of the ASL definition)', () =>
     expect(calls.MatchLevels).toBeUndefined();
     expect(calls.AnomalyScan).toBeUndefined();
     expect(calls.RecordRun).toBeUndefined();
+    // The halted run's alerts go out before the execution fails with DataQualityHalt.
+    expect(calls.SendAlerts).toHaveLength(1);
     expect(calls.RecordFailure).toBeUndefined();
   });
 

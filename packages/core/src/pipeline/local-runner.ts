@@ -28,9 +28,10 @@ import {
   planExtraction,
   type RunInput,
   type RunSummary,
-  recordFailure,
+  recordFailureAndAlert,
   recordRun,
   refreshReporting,
+  sendAlerts,
 } from './tasks.ts';
 
 /** A task handler: JSON in, JSON out (as a Lambda function). */
@@ -61,8 +62,9 @@ export function localHandlers(rt: Runtime): Record<LocalHandlerName, (input: unk
     DataQualityPostChecks: bind(dataQualityPostChecks),
     AnomalyScan: bind(anomalyScan),
     RefreshReporting: bind(refreshReporting),
+    SendAlerts: bind(sendAlerts),
     RecordRun: bind(recordRun),
-    RecordFailure: bind(recordFailure),
+    RecordFailure: bind(recordFailureAndAlert),
   };
 }
 

@@ -22,4 +22,9 @@ export interface Runtime {
   readonly tmpDir: string;
   /** Rows per source batch while extracting. */
   readonly batchSize: number;
+  /**
+   * The WeCom webhooks alerts go to (locally `RECON_WECOM_CRITICAL_WEBHOOK` / `…_WARNING_WEBHOOK`,
+   * in AWS the stage's SecureString parameters); an absent one records its alerts NOT_CONFIGURED.
+   */
+  webhooks(): Promise<{ critical?: string; warning?: string }>;
 }

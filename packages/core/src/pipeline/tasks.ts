@@ -50,6 +50,7 @@ import { loadFacts } from '../reconcile/facts.ts';
 import { runMatching } from '../reconcile/match.ts';
 import { levelSummaries } from '../reconcile/summary.ts';
 import type { Level, LevelSummary } from '../reconcile/types.ts';
+import { sendRunAlerts } from '../alerts/send.ts';
 import { type RefreshOutcome, refreshReportingViews } from '../reporting/refresh.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -976,4 +977,47 @@ export async function recordFailure(
 export async function refreshReporting(rt: Runtime, input: RunInput): Promise<RefreshOutcome> {
   check(input);
   return refreshReportingViews(rt.warehouse);
+}
+
+/** What the SendAlerts state did (it never fails the run). */
+export interface AlertsOutcome {
+  raised: number;
+  sent: number;
+  failed: number;
+  /** Set when the alerts could not even be evaluated (e.g. the warehouse is unreachable). */
+  error?: string;
+}
+
+/**
+ * Evaluate the run's alert rules and send what they raise (once per run and rule; see
+ * alerts/send.ts). Never throws: an alert that cannot be sent must not fail a run whose data is
+ * already committed — the failure is recorded in the alert log or, if even that is impossible,
+ * returned (and counted by the PipelineFailed/duration alarms that watch the run itself).
+ */
+export async function sendAlerts(rt: Runtime, input: Pick<RunInput, 'runId'>): Promise<AlertsOutcome> {
+  try {
+    const outcome = await sendRunAlerts(
+      rt.warehouse,
+      rt.settings,
+      { runId: input.runId },
+      { webhooks: await rt.webhooks() },
+    );
+    const count = (status: string) => outcome.results.filter((r) => r.status === status).length;
+    return { raised: outcome.raised.length, sent: count('SENT'), failed: count('FAILED') };
+  } catch (error) {
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return { raised: 0, sent: 0, failed: 0, error: message.slice(0, 1000) };
+  }
+}
+
+/**
+ * Record a failed run, then send its alerts (pipeline failed, …) once — what happens when an
+ * execution fails: locally from the runner, in AWS from the failed-execution rule.
+ */
+export async function recordFailureAndAlert(
+  rt: Runtime,
+  input: Parameters<typeof recordFailure>[1],
+): Promise<Awaited<ReturnType<typeof recordFailure>> & { alerts: AlertsOutcome | null }> {
+  const recorded = await recordFailure(rt, input);
+  return { ...recorded, alerts: recorded.recorded ? await sendAlerts(rt, input) : null };
 }

@@ -76,6 +76,7 @@ function warehouse(options: { copyRoleArn?: string } = { copyRoleArn: ROLE }): R
 
 function runtime(wh: RedshiftDataWarehouse, staging: ObjectStore): Runtime {
   return {
+    webhooks: async () => ({}),
     settings: loadSettings({ env: {} }),
     calendar: new BusinessCalendar('America/New_York'),
     warehouse: wh,
