@@ -6,7 +6,12 @@
 import type { Warehouse } from '../../packages/core/src/warehouse/types.ts';
 
 /** Tables whose grain is one row per run or per command invocation (the alert log also depends on run timing). */
-const RUN_LOGS = new Set(['dwd_recon_anomaly_metrics', 'dwd_recon_alerts', 'etl_backfills', 'schema_migrations']);
+const RUN_LOGS = new Set([
+  'dwd_recon_anomaly_metrics',
+  'dwd_recon_alerts',
+  'etl_backfills',
+  'schema_migrations',
+]);
 /** Columns that identify the run or the moment that wrote the row. */
 const RUN_COLUMNS = new Set(['run_id', 'last_run_id', 'updated_at', 'applied_at']);
 
