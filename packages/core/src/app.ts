@@ -15,6 +15,7 @@ import type { SourceReader, SourceSink } from './sources/types.ts';
 import { type ObjectStore, openObjectStore } from './staging/object-store.ts';
 import { BusinessCalendar } from './time.ts';
 import { openWarehouse } from './warehouse/connect.ts';
+import { WECOM_WEBHOOK_ENV } from './notify/webhook-url.ts';
 import { migrate } from './warehouse/migrate.ts';
 import type { Warehouse } from './warehouse/types.ts';
 import { WarehouseWatermarkStore } from './warehouse/watermarks.ts';
@@ -99,10 +100,12 @@ export async function openApp(options: AppOptions = {}): Promise<App> {
     tmpDir,
     batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
     // Raw values: a malformed URL is recorded as a FAILED alert naming the variable, never thrown.
-    webhooks: async () => ({
-      ...(env.RECON_WECOM_CRITICAL_WEBHOOK ? { critical: env.RECON_WECOM_CRITICAL_WEBHOOK } : {}),
-      ...(env.RECON_WECOM_WARNING_WEBHOOK ? { warning: env.RECON_WECOM_WARNING_WEBHOOK } : {}),
-    }),
+    webhooks: async () =>
+      Object.fromEntries(
+        Object.entries(WECOM_WEBHOOK_ENV).flatMap(([channel, name]) =>
+          env[name] ? [[channel, env[name]]] : [],
+        ),
+      ),
   };
   const anyEmbedded = Object.values(SOURCE_URL_ENV).some((v) => !env[v]);
   return {

@@ -27,6 +27,7 @@ import {
   parameterKey,
   parametersMaxAge,
   redactSecrets,
+  wecomWebhooks,
 } from './aws-runtime.ts';
 
 /*
@@ -330,5 +331,34 @@ describe('createAwsRuntime', () => {
     const rt = await createAwsRuntime(env, { parameters: new SSMProvider(), logger: warn() })();
     expect(rt.staging.url).toBe('s3://recon-bucket/staging');
     expect(rt.warehouse.dialect.name).toMatch(/redshift/i);
+  });
+});
+
+describe('WeCom webhooks from SecureString parameters', () => {
+  it('reads both channels under the stage path, decrypted; a missing one is left unset with a warning naming it', async () => {
+    const asked: { name: string; decrypt: boolean }[] = [];
+    const parameters = {
+      getMultiple: async () => ({}),
+      get: async (name: string, options: { decrypt: boolean; maxAge: number }) => {
+        asked.push({ name, decrypt: options.decrypt });
+        if (name.endsWith('wecom_critical_webhook'))
+          return ' https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k1 ';
+        throw Object.assign(new Error('not found'), { name: 'ParameterNotFound' });
+      },
+    };
+    const logger = warn();
+    const hooks = await wecomWebhooks({ RECON_PARAMETER_ROOT: '/dev/recon' }, parameters, logger);
+    expect(hooks).toEqual({ critical: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k1' });
+    expect(asked).toEqual([
+      { name: '/dev/recon/alerting/wecom_critical_webhook', decrypt: true },
+      { name: '/dev/recon/alerting/wecom_warning_webhook', decrypt: true },
+    ]);
+    expect(logger.warn.mock.calls).toEqual([
+      [
+        'WeCom webhook parameter not readable',
+        { parameter: '/dev/recon/alerting/wecom_warning_webhook', error: 'ParameterNotFound' },
+      ],
+    ]);
+    expect(JSON.stringify(logger.warn.mock.calls)).not.toContain('key=');
   });
 });

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { ConnectionConfigError, SettingsError } from '../../core/src/errors.ts';
+import { WECOM_WEBHOOK_PARAMETERS, type WecomChannel } from '../../core/src/notify/webhook-url.ts';
 import type { Runtime } from '../../core/src/pipeline/runtime.ts';
 import {
   envNameOf,
@@ -397,12 +398,6 @@ function runtimeOf(c: Connections, env: NodeJS.ProcessEnv, settings: Settings): 
   };
 }
 
-/** Names of the SecureString webhook parameters below the stage's parameter path. */
-export const WEBHOOK_PARAMETERS = {
-  critical: 'alerting/wecom_critical_webhook',
-  warning: 'alerting/wecom_warning_webhook',
-} as const;
-
 /**
  * The stage's WeCom webhooks from its SecureString parameters (created out of band; decrypted,
  * cached like the settings). A parameter that is missing or unreadable leaves its channel
@@ -415,7 +410,7 @@ export async function wecomWebhooks(
   logger: WarnLogger,
 ): Promise<{ critical?: string; warning?: string }> {
   const out: { critical?: string; warning?: string } = {};
-  for (const [channel, name] of Object.entries(WEBHOOK_PARAMETERS) as ['critical' | 'warning', string][]) {
+  for (const [channel, name] of Object.entries(WECOM_WEBHOOK_PARAMETERS) as [WecomChannel, string][]) {
     const parameter = `${parameterPath(env)}${name}`;
     try {
       const value = await parameters.get(parameter, { decrypt: true, maxAge: parametersMaxAge(env) });

@@ -184,6 +184,8 @@ export async function planExtraction(rt: Runtime, input: RunInput): Promise<Plan
   const to = Math.floor(asOfMs / 1000) * 1000;
   const windows: TableWindow[] = [];
   const partitions: Partition[] = [];
+  /** Length of each window that is read (stale ones are not), to size slices when the plan is too big. */
+  const spans: number[] = [];
   for (const spec of SOURCE_TABLES) {
     const mark = marks.find((m) => m.source === spec.source && m.table === spec.table);
     const markMs = mark ? parseSourceTimestamp(mark.lastExtractedAt) : null;
@@ -205,6 +207,7 @@ export async function planExtraction(rt: Runtime, input: RunInput): Promise<Plan
       to: formatTimestamp(to),
       initial: markMs === null,
     });
+    if (!stale && to > from) spans.push(to - from);
     for (let start = from; !stale && start < to; start += sliceMs) {
       partitions.push({
         source: spec.source,
@@ -216,8 +219,6 @@ export async function planExtraction(rt: Runtime, input: RunInput): Promise<Plan
     }
   }
   if (partitions.length > MAX_PARTITIONS) {
-    const ms = (t: string) => Date.parse(`${t.replace(' ', 'T')}Z`);
-    const spans = windows.map((w) => ms(w.to) - ms(w.from)).filter((span) => span > 0);
     let hours = rt.settings.extractionSliceHours;
     while (spans.reduce((n, span) => n + Math.ceil(span / (hours * 3_600_000)), 0) > MAX_PARTITIONS) hours++;
     throw new PipelineError(
