@@ -2,6 +2,7 @@ import type { SSTConfig } from 'sst';
 import { Monitoring } from './stacks/Monitoring.ts';
 import { Params } from './stacks/Params.ts';
 import { Pipeline } from './stacks/Pipeline.ts';
+import { Reporting } from './stacks/Reporting.ts';
 import { Storage } from './stacks/Storage.ts';
 
 /** Region used when neither `--region` nor the stage configuration names one. */
@@ -22,5 +23,6 @@ export default {
     app.stack(Params);
     app.stack(Pipeline);
     app.stack(Monitoring);
+    app.stack(Reporting);
   },
 } satisfies SSTConfig;

@@ -23,13 +23,21 @@ import { loadStageConfig, parseStageConfig, STAGE_CONFIG_ENV } from './stage-con
 import { Storage } from './Storage.ts';
 import { synthStack } from './synth.ts';
 import { deployedDefinition, type Json } from './template-definition.ts';
+import {
+  actionsOf,
+  ALLOWED_STAR,
+  asList,
+  statementsOf as statementsIn,
+  type TemplateResources,
+  wildcardOffenders,
+} from './template-inspect.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const EXAMPLE = path.join(ROOT, 'stages/example.json');
 const config = loadStageConfig('example', { [STAGE_CONFIG_ENV]: EXAMPLE });
 
 let template: Template;
-let resources: Record<string, { Type: string; Properties: Record<string, Json> }>;
+let resources: TemplateResources;
 
 beforeAll(async () => {
   process.env[STAGE_CONFIG_ENV] = EXAMPLE;
@@ -47,19 +55,7 @@ function functionId(state: string): string {
 }
 
 /** The inline policy statements of a function's role. */
-function statementsOf(fnId: string): { Action: string | string[]; Resource: Json; Effect: string }[] {
-  const role = (resources[fnId]!.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
-  return Object.values(resources)
-    .filter(
-      (r) =>
-        r.Type === 'AWS::IAM::Policy' &&
-        (r.Properties.Roles as { Ref: string }[]).some((x) => x.Ref === role),
-    )
-    .flatMap((r) => (r.Properties.PolicyDocument as { Statement: never[] }).Statement);
-}
-
-const actionsOf = (s: { Action: string | string[] }) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
-const asList = (r: Json): Json[] => (Array.isArray(r) ? r : [r]);
+const statementsOf = (fnId: string) => statementsIn(resources, fnId);
 
 describe('Pipeline stack: state machine', () => {
   it('embeds exactly the core definition once substitutions are resolved', () => {
@@ -278,46 +274,9 @@ describe('Pipeline stack: functions', () => {
 });
 
 describe('Pipeline stack: least privilege', () => {
-  /** Wildcard resources AWS leaves no choice about, each with the reason. */
-  const ALLOWED_STAR: Record<string, string> = {
-    'xray:PutTraceSegments': 'X-Ray has no resource-level permissions',
-    'xray:PutTelemetryRecords': 'X-Ray has no resource-level permissions',
-    'xray:GetSamplingRules': 'X-Ray has no resource-level permissions',
-    'xray:GetSamplingTargets': 'X-Ray has no resource-level permissions',
-    'redshift-data:DescribeStatement':
-      'Data API statement reads take no resource ARN (callers see only their own)',
-    'redshift-data:GetStatementResult':
-      'Data API statement reads take no resource ARN (callers see only their own)',
-    'redshift-data:CancelStatement':
-      'Data API statement cancel takes no resource ARN (callers see only their own)',
-    'logs:CreateLogDelivery':
-      'Step Functions log delivery: CloudWatch Logs vended-log actions take no resource',
-    'logs:GetLogDelivery': 'as above',
-    'logs:UpdateLogDelivery': 'as above',
-    'logs:DeleteLogDelivery': 'as above',
-    'logs:ListLogDeliveries': 'as above',
-    'logs:PutResourcePolicy': 'as above',
-    'logs:DescribeResourcePolicies': 'as above',
-    'logs:DescribeLogGroups': 'as above',
-    'logs:PutRetentionPolicy':
-      'CDK log-retention custom resource: log groups it creates are named at run time',
-    'logs:DeleteRetentionPolicy': 'as above',
-  };
-
   it('has no Action "*" and no Resource "*" except the listed AWS limitations', () => {
     expect(WAREHOUSE_UNSCOPED_ACTIONS.every((a) => a in ALLOWED_STAR)).toBe(true);
-    const offenders: string[] = [];
-    for (const [id, r] of Object.entries(resources)) {
-      if (r.Type !== 'AWS::IAM::Policy') continue;
-      for (const s of (
-        r.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: Json }[] }
-      ).Statement) {
-        for (const a of actionsOf(s)) {
-          if (a === '*' || a.endsWith(':*')) offenders.push(`${id}: action ${a}`);
-          if (asList(s.Resource).includes('*') && !(a in ALLOWED_STAR)) offenders.push(`${id}: ${a} on *`);
-        }
-      }
-    }
+    const offenders = wildcardOffenders(resources);
     expect(offenders).toEqual([]);
   });
 

@@ -425,5 +425,14 @@ export function Pipeline({ stack, app }: StackContext) {
     ExecutionLogGroup: executionLog.logGroupName,
   });
 
-  return { stateMachine, functions, schedule, recordFailure };
+  return {
+    stateMachine,
+    functions,
+    schedule,
+    recordFailure,
+    /** Function settings shared by every function reading the warehouse (runtime, bundling, env). */
+    warehouseFunction: common(['warehouse']),
+    /** What reading and writing the warehouse takes: the Data API on the workgroup, its secret. */
+    warehouseGrants: grants.warehouse,
+  };
 }

@@ -38,7 +38,7 @@ describe('npm run synth', () => {
         ['scripts/synth.ts', '--stage', 'example', '--out', out],
         { cwd: ROOT, env, maxBuffer: 10 * 1024 * 1024 },
       );
-      const stacks = ['Storage', 'Params', 'Pipeline', 'Monitoring'].map(
+      const stacks = ['Storage', 'Params', 'Pipeline', 'Monitoring', 'Reporting'].map(
         (s) => `example-revenue-reconciliation-${s}`,
       );
       for (const s of stacks) {
@@ -78,6 +78,7 @@ describe('npm run synth', () => {
       }
       expect(byHandler.has('record-failure.mjs')).toBe(true);
       expect(byHandler.has('migrate.mjs')).toBe(true);
+      expect(byHandler.has('send-report.mjs')).toBe(true);
 
       for (const [state, spec] of Object.entries(TASKS)) {
         const dir = byHandler.get(`${spec.handler}.mjs`);

@@ -75,6 +75,35 @@ const stageConfigSchema = z
       .default('cron(0 6 * * ? *)'),
     /** Whether the schedule is enabled (disable it in stages that only run on demand). */
     scheduleEnabled: z.boolean().default(true),
+    /** The scheduled reports (seed phase 4 §7): who sends them, what they link to, whether they run. */
+    reports: z
+      .object(
+        {
+          /** The From address of report emails, verified in SES (`Recon <recon@example.com>` or bare). */
+          sender: z
+            .string()
+            .regex(
+              /^(?:[^<>]*<[^\s@<>,;"]+@[^\s@<>,;"]+\.[^\s@<>,;"]+>|[^\s@<>,;"]+@[^\s@<>,;"]+\.[^\s@<>,;"]+)$/,
+              'must be an email address verified in SES, such as recon@example.com or Recon <recon@example.com>',
+            ),
+          /** The executive dashboard the daily report links to (https). */
+          dashboardUrl: z
+            .string()
+            .url()
+            .regex(/^https:\/\//, 'must be an https:// URL')
+            .max(500)
+            .optional(),
+          /** Whether the report schedules are enabled. */
+          schedulesEnabled: z.boolean().default(true),
+        },
+        {
+          error: (issue) =>
+            issue.input === undefined
+              ? 'is required: { "sender": "recon@example.com" } names the SES-verified From address of the reports'
+              : undefined,
+        },
+      )
+      .strict(),
   })
   .strict();
 

@@ -120,6 +120,12 @@ describe('recon commands', () => {
     expect(d.stdout()).toMatch(/Demo complete: 2 run\(s\)/);
     expect(d.stdout()).toMatch(/2026-11-10: L1 \d+\.\d\d % · L2 \d+\.\d\d % · L3 \d+\.\d\d %/);
     expect(d.stdout()).toMatch(/│ L1\s+│/);
+    // The last day's daily report, as WeCom would show it, between the summary and the dashboard.
+    const out = d.stdout();
+    const report = out.indexOf('Daily Revenue Reconciliation Report — 2026-11-10');
+    expect(report).toBeGreaterThan(out.indexOf('Demo complete'));
+    expect(out.indexOf('Dashboard: ')).toBeGreaterThan(report);
+    expect(out.slice(report)).toMatch(/Pipeline Status.*SUCCEEDED/);
     // Continue on the demo's embedded state with a plain run.
     const r = io({ RECON_HOME: join(env.RECON_HOME, 'demo') });
     expect(await main(['run', '--date', '2026-11-10', '--as-of', '2026-11-12T00:00:00Z', '--json'], r)).toBe(

@@ -2,7 +2,9 @@
  * `recon report …` and `recon alerts …` through the commander program (main()) on the embedded
  * warehouse of a fresh RECON_HOME with two generated days: files written and their paths printed,
  * option errors naming the option (exit 2), `--send` to a local stand-in WeCom webhook and a mocked
- * SES client, and alerts sent once per run.
+ * SES client, and alerts sent once per run. Also the deployed report function's task (what the
+ * report schedules invoke) over the same warehouse: the period from the schedule's instant, where
+ * each report goes, and what happens when a channel is not configured.
  */
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -17,6 +19,9 @@ import { runPipeline } from '../packages/core/src/pipeline/local-runner.ts';
 import { SOURCE_IDS } from '../packages/core/src/sources/spec.ts';
 import { generate } from '../packages/core/src/synthetic/generator.ts';
 import { writeChunk } from '../packages/core/src/synthetic/sinks.ts';
+import { NotifyConfigError } from '../packages/core/src/notify/errors.ts';
+import type { Runtime } from '../packages/core/src/pipeline/runtime.ts';
+import { handler as sendReport } from '../packages/functions/src/send-report.ts';
 import { asOfOf, io } from './support/cli-io.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'recon-report-cli-'));
@@ -243,5 +248,124 @@ describe('recon alerts', () => {
     const r = await run(['alerts', '--run', 'no-such-run']);
     expect(r.code).toBe(EXIT.FAILURE);
     expect(r.err).toMatch(/run no-such-run is not recorded/);
+  });
+});
+
+describe('the report function (scheduled reports)', () => {
+  let app: Awaited<ReturnType<typeof openApp>>;
+  const webhook = () => `http://127.0.0.1:${port}/cgi-bin/webhook/send?key=warn-KEY`;
+  /** The local runtime with the given webhooks and recipients. */
+  const runtime = (webhooks: { warning?: string }, emailRecipients = 'finance-ops@example.com'): Runtime => ({
+    ...app.runtime,
+    settings: { ...app.runtime.settings, emailRecipients },
+    webhooks: async () => webhooks,
+  });
+  const sent = () =>
+    ses
+      .commandCalls(SendEmailCommand)
+      .map((c) => Buffer.from(c.args[0].input.Content!.Raw!.Data!).toString('utf8'));
+
+  beforeAll(async () => {
+    app = await openApp({ env: { RECON_HOME: home } });
+    process.env.RECON_REPORT_SENDER = 'Recon <recon@example.com>';
+    process.env.RECON_DASHBOARD_URL = 'https://grafana.example.com/d/recon-exec-overview';
+  });
+  afterAll(async () => {
+    delete process.env.RECON_REPORT_SENDER;
+    delete process.env.RECON_DASHBOARD_URL;
+    await app.close();
+  });
+
+  it('daily at 08:00 UTC: the previous business date to WeCom wecom-warning and by email', async () => {
+    ses.on(SendEmailCommand).resolves({ MessageId: 'ses-daily' });
+    // 2026-04-01 08:00 UTC is 04:00 in New York: the report covers 2026-03-31.
+    const outcome = await sendReport.task(runtime({ warning: webhook() }), {
+      kind: 'daily',
+      scheduledTime: '2026-04-01T08:00:00Z',
+    });
+    expect(outcome).toEqual({
+      kind: 'daily',
+      period: day,
+      delivered: {
+        wecom: { attempts: 1 },
+        email: { messageId: 'ses-daily', to: ['finance-ops@example.com'] },
+      },
+    });
+    expect(posted).toHaveLength(1);
+    expect(posted[0]!.path).toBe('/cgi-bin/webhook/send?key=warn-KEY');
+    const content = (JSON.parse(posted[0]!.body) as { markdown: { content: string } }).markdown.content;
+    expect(content).toContain(`Daily Revenue Reconciliation Report — ${day}`);
+    expect(content).toContain('https://grafana.example.com/d/recon-exec-overview');
+    const [raw] = sent();
+    expect(raw).toContain('From: Recon <recon@example.com>');
+    expect(raw).toMatch(new RegExp(`filename=daily-${day}-summary\\.csv`));
+  });
+
+  it('weekly on Monday 09:00 UTC: the 4-week CSV by email only', async () => {
+    ses.on(SendEmailCommand).resolves({ MessageId: 'ses-weekly' });
+    const outcome = await sendReport.task(runtime({ warning: webhook() }), {
+      kind: 'weekly',
+      scheduledTime: '2026-04-06T09:00:00Z',
+    });
+    expect(outcome).toMatchObject({ kind: 'weekly', delivered: { email: { messageId: 'ses-weekly' } } });
+    expect(posted).toHaveLength(0);
+    expect(sent()[0]).toContain('filename=weekly-2026-03-30.csv');
+  });
+
+  it("monthly: last month's PDF on the 2nd business day, nothing on the other mornings", async () => {
+    ses.on(SendEmailCommand).resolves({ MessageId: 'ses-monthly' });
+    const skipped = await sendReport.task(runtime({}), {
+      kind: 'monthly',
+      scheduledTime: '2026-04-01T09:00:00Z',
+    });
+    expect(skipped).toEqual({
+      kind: 'monthly',
+      skipped: '2026-04-01 is not business day 2 of its month (2026-04-02 is)',
+    });
+    expect(sent()).toHaveLength(0);
+    const outcome = await sendReport.task(runtime({}), {
+      kind: 'monthly',
+      scheduledTime: '2026-04-02T09:00:00Z',
+    });
+    expect(outcome).toMatchObject({ kind: 'monthly', period: '2026-03' });
+    expect(sent()).toHaveLength(1);
+    expect(sent()[0]).toContain('Content-Type: application/pdf; name=monthly-2026-03.pdf');
+    expect(posted).toHaveLength(0);
+  });
+
+  it('a missing WeCom webhook does not stop the email; the call then fails naming the parameter', async () => {
+    ses.on(SendEmailCommand).resolves({ MessageId: 'ses-partial' });
+    const attempt = sendReport.task(runtime({}), { kind: 'daily', date: day });
+    await expect(attempt).rejects.toThrow(NotifyConfigError);
+    await expect(sendReport.task(runtime({}), { kind: 'daily', date: day })).rejects.toThrow(
+      `the daily report ${day} was delivered only by email; not configured: WeCom: the wecom-warning webhook is not configured (SecureString parameter alerting/wecom_warning_webhook under the stage's parameter root)`,
+    );
+    expect(sent()).toHaveLength(2);
+  });
+
+  it('with no channel configured it fails before reading the warehouse', async () => {
+    const rt = runtime({}, '');
+    const warehouse = { ...rt.warehouse, query: () => Promise.reject(new Error('read the warehouse')) };
+    await expect(
+      sendReport.task({ ...rt, warehouse: warehouse as Runtime['warehouse'] }, { kind: 'weekly', date: day }),
+    ).rejects.toThrow(
+      /the weekly report cannot be sent anywhere: email: setting emailRecipients holds no email address/,
+    );
+    expect(sent()).toHaveLength(0);
+  });
+
+  it('refuses a malformed event or a missing sender, naming what is wrong', async () => {
+    await expect(sendReport.task(runtime({}), { kind: 'daily', date: '2026-02-30' })).rejects.toThrow(
+      'invalid report event: date: must be a calendar date YYYY-MM-DD',
+    );
+    delete process.env.RECON_REPORT_SENDER;
+    try {
+      await expect(sendReport.task(runtime({}), { kind: 'daily', date: day })).rejects.toThrow(
+        /sending email needs RECON_REPORT_SENDER/,
+      );
+    } finally {
+      process.env.RECON_REPORT_SENDER = 'Recon <recon@example.com>';
+    }
+    expect(sent()).toHaveLength(0);
   });
 });

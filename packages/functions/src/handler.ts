@@ -14,8 +14,11 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { RECORD_FAILURE, TaskStateName } from '../../core/src/pipeline/definition.ts';
 import type { FailedExecutionOutcome } from '../../core/src/pipeline/failed-execution.ts';
 
-/** A handler: a Task state's, or the failure recorder's. */
-export type HandlerName = TaskStateName | typeof RECORD_FAILURE;
+/** The report function's handler name (invoked by the report schedules, not a state). */
+export const SEND_REPORT = 'SendReport';
+
+/** A handler: a Task state's, the failure recorder's, or the report function's. */
+export type HandlerName = TaskStateName | typeof RECORD_FAILURE | typeof SEND_REPORT;
 import { METRICS } from '../../core/src/metrics.ts';
 import type { Runtime } from '../../core/src/pipeline/runtime.ts';
 import type { DqOutcome, LoadResult, PartitionResult, RunSummary } from '../../core/src/pipeline/tasks.ts';

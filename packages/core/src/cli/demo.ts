@@ -19,6 +19,8 @@ import { progressReporter, ratesLine, renderAnomalyCounts, renderRun } from './o
 import { ANOMALY_NAMES } from '../anomalies/types.ts';
 import { modelSteps } from '../warehouse/model.ts';
 import { defaultDashboardPath, writeDashboard } from '../dashboard/write.ts';
+import { buildDailyReport } from '../reports/daily.ts';
+import { dashboardUrlFromEnv } from '../reports/options.ts';
 
 export interface DemoOptions {
   days: number;
@@ -139,6 +141,12 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
         '',
       ].join('\n'),
     );
+    // The daily report of the last day, as it would be posted to WeCom (`recon report daily --send`).
+    const daily = await buildDailyReport(app.warehouse, {
+      date: endDate,
+      dashboardUrl: dashboardUrlFromEnv(io.env),
+    });
+    io.out(`\n${daily.wecomMarkdown ?? ''}\n`);
     // The demo's own dashboard, where `recon dashboard` with the demo's RECON_HOME writes it too.
     io.err('\n▶ dashboard: reading the reporting views and the open anomalies with their source rows\n');
     const dashboard = await writeDashboard(app.warehouse, defaultDashboardPath(home));

@@ -1,0 +1,117 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Function as SstFunction, type StackContext, use } from 'sst/constructs';
+import { DASHBOARD_URL_ENV } from '../packages/core/src/reports/options.ts';
+import { REPORT_SENDER_ENV } from '../packages/core/src/notify/email.ts';
+import type { ScheduledReportKind } from '../packages/core/src/reports/scheduled.ts';
+import { settingsSchema } from '../packages/core/src/settings.ts';
+import { Monitoring, stagedName } from './Monitoring.ts';
+import { Params } from './Params.ts';
+import { Pipeline } from './Pipeline.ts';
+import { loadStageConfig } from './stage-config.ts';
+
+/** The report function's handler, memory and timeout (the monthly PDF is the largest job). */
+export const REPORT_FUNCTION = { handler: 'send-report', memoryMb: 1024, timeoutSeconds: 600 } as const;
+
+/**
+ * The report schedules (seed phase 4 §7), all in UTC. The monthly report runs on days 1–4, which
+ * always contain the 2nd business day; the function sends it only on that day.
+ */
+export function reportSchedules(): Readonly<Record<ScheduledReportKind, string>> {
+  return {
+    // The daily report follows the daily run (06:00 UTC); its default is the reportSchedule setting.
+    daily: settingsSchema.parse({}).reportSchedule,
+    weekly: 'cron(0 9 ? * MON *)',
+    monthly: 'cron(0 9 1-4 * ? *)',
+  };
+}
+
+/** The bare address of a sender such as `Recon <recon@example.com>`. */
+export function senderAddress(sender: string): string {
+  const named = /<([^<>]+)>\s*$/.exec(sender);
+  return (named ? named[1]! : sender).trim();
+}
+
+/** Physical name of a report schedule's rule, e.g. `recon-report-daily` in prod. */
+export function reportRuleName(stage: string, kind: ScheduledReportKind): string {
+  return stagedName(stage, `recon-report-${kind}`);
+}
+
+/**
+ * Reporting stack: the report function (daily to WeCom and by email, weekly CSV and monthly PDF
+ * by email through SES) and its three schedules, plus an alarm when a report fails.
+ *
+ * Deliveries are not retried by Lambda (a retry after a partial delivery would send the email a
+ * second time); the WeCom client retries on its own, and a failure raises
+ * `recon-report-failed` on the warning topic so the report can be resent by hand.
+ */
+export function Reporting({ stack, app }: StackContext) {
+  const config = loadStageConfig(app.stage);
+  const params = use(Params);
+  const { warehouseFunction, warehouseGrants } = use(Pipeline);
+  const { topics } = use(Monitoring);
+
+  const sendReport = new SstFunction(stack, 'SendReportFunction', {
+    ...warehouseFunction,
+    environment: {
+      ...warehouseFunction.environment,
+      [REPORT_SENDER_ENV]: config.reports.sender,
+      ...(config.reports.dashboardUrl ? { [DASHBOARD_URL_ENV]: config.reports.dashboardUrl } : {}),
+    },
+    handler: `packages/functions/src/${REPORT_FUNCTION.handler}.handler`,
+    memorySize: REPORT_FUNCTION.memoryMb,
+    timeout: REPORT_FUNCTION.timeoutSeconds,
+    retryAttempts: 0,
+    description: 'Revenue Reconciliation: sends the daily, weekly and monthly reports',
+  });
+  // Settings and the SecureString webhooks under the stage's parameter root.
+  params.grantRead(sendReport);
+  sendReport.attachPermissions([
+    // Reports refresh the reporting views, then read them.
+    ...warehouseGrants,
+    // Email only as the configured sender, from this account's SES identities.
+    new iam.PolicyStatement({
+      actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+      resources: [stack.formatArn({ service: 'ses', resource: 'identity', resourceName: '*' })],
+      conditions: { StringEquals: { 'ses:FromAddress': senderAddress(config.reports.sender) } },
+    }),
+  ]);
+
+  const schedules = reportSchedules();
+  const rules = {} as Record<ScheduledReportKind, events.Rule>;
+  for (const kind of Object.keys(schedules) as ScheduledReportKind[]) {
+    const rule = new events.Rule(stack, `Report-${kind}`, {
+      ruleName: reportRuleName(app.stage, kind),
+      description: `Send the ${kind} reconciliation report`,
+      schedule: events.Schedule.expression(schedules[kind]),
+      enabled: config.reports.schedulesEnabled,
+    });
+    rule.addTarget(
+      new targets.LambdaFunction(sendReport, {
+        event: events.RuleTargetInput.fromObject({ kind, scheduledTime: events.EventField.time }),
+        retryAttempts: 2,
+        maxEventAge: Duration.hours(2),
+      }),
+    );
+    rules[kind] = rule;
+  }
+
+  const failed = new cloudwatch.Alarm(stack, 'Alarm-recon-report-failed', {
+    alarmName: stagedName(app.stage, 'recon-report-failed'),
+    alarmDescription:
+      'A scheduled report was not delivered (see the report function log; resend with recon report … --send)',
+    metric: sendReport.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+    threshold: 0,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    evaluationPeriods: 1,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+  failed.addAlarmAction(new SnsAction(topics.warning.cdk.topic));
+
+  stack.addOutputs({ ReportFunctionName: sendReport.functionName });
+  return { sendReport, rules, failed };
+}
