@@ -16,6 +16,7 @@ import { METRIC_NAMESPACE, METRIC_SERVICE } from '../packages/core/src/metrics.t
 import {
   pipelineDefinition,
   TASK_FUNCTIONS,
+  TASK_TIMEOUT_SECONDS,
   type TaskStateName,
 } from '../packages/core/src/pipeline/definition.ts';
 import { SOURCE_IDS } from '../packages/core/src/sources/spec.ts';
@@ -38,54 +39,79 @@ type Need =
 export const TASKS: Readonly<
   Record<TaskStateName, { handler: string; memoryMb: number; timeoutSeconds: number; needs: readonly Need[] }>
 > = {
-  StartRun: { handler: 'start-run', memoryMb: 256, timeoutSeconds: 60, needs: [] },
+  StartRun: { handler: 'start-run', memoryMb: 256, timeoutSeconds: TASK_TIMEOUT_SECONDS.StartRun, needs: [] },
   PlanExtraction: {
     handler: 'plan-extraction',
     memoryMb: 256,
-    timeoutSeconds: 120,
+    timeoutSeconds: TASK_TIMEOUT_SECONDS.PlanExtraction,
     needs: ['watermarksRead'],
   },
   ExtractPartition: {
     handler: 'extract-partition',
     memoryMb: 1024,
-    timeoutSeconds: 900,
+    timeoutSeconds: TASK_TIMEOUT_SECONDS.ExtractPartition,
     needs: ['sources', 'stagingWrite', 'duckdb'],
   },
   LoadStaging: {
     handler: 'load-staging',
     memoryMb: 2048,
-    timeoutSeconds: 900,
+    timeoutSeconds: TASK_TIMEOUT_SECONDS.LoadStaging,
     needs: ['stagingRead', 'stagingWrite', 'warehouse', 'duckdb'],
   },
   AdvanceWatermarks: {
     handler: 'advance-watermarks',
     memoryMb: 256,
-    timeoutSeconds: 120,
+    timeoutSeconds: TASK_TIMEOUT_SECONDS.AdvanceWatermarks,
     needs: ['watermarksRead', 'watermarksWrite'],
   },
   DataQualityPreChecks: {
     handler: 'data-quality-pre-checks',
     memoryMb: 512,
-    timeoutSeconds: 900,
+    timeoutSeconds: TASK_TIMEOUT_SECONDS.DataQualityPreChecks,
     needs: ['warehouse'],
   },
-  RecordHalt: { handler: 'record-halt', memoryMb: 256, timeoutSeconds: 300, needs: ['warehouse'] },
-  MatchLevels: { handler: 'match-levels', memoryMb: 512, timeoutSeconds: 900, needs: ['warehouse'] },
+  RecordHalt: {
+    handler: 'record-halt',
+    memoryMb: 256,
+    timeoutSeconds: TASK_TIMEOUT_SECONDS.RecordHalt,
+    needs: ['warehouse'],
+  },
+  MatchLevels: {
+    handler: 'match-levels',
+    memoryMb: 512,
+    timeoutSeconds: TASK_TIMEOUT_SECONDS.MatchLevels,
+    needs: ['warehouse'],
+  },
   DataQualityPostChecks: {
     handler: 'data-quality-post-checks',
     memoryMb: 512,
-    timeoutSeconds: 900,
+    timeoutSeconds: TASK_TIMEOUT_SECONDS.DataQualityPostChecks,
     needs: ['warehouse'],
   },
-  AnomalyScan: { handler: 'anomaly-scan', memoryMb: 512, timeoutSeconds: 900, needs: ['warehouse'] },
+  AnomalyScan: {
+    handler: 'anomaly-scan',
+    memoryMb: 512,
+    timeoutSeconds: TASK_TIMEOUT_SECONDS.AnomalyScan,
+    needs: ['warehouse'],
+  },
   RefreshReporting: {
     handler: 'refresh-reporting',
     memoryMb: 256,
-    timeoutSeconds: 900,
+    timeoutSeconds: TASK_TIMEOUT_SECONDS.RefreshReporting,
     needs: ['warehouse'],
   },
-  SendAlerts: { handler: 'send-alerts', memoryMb: 256, timeoutSeconds: 300, needs: ['warehouse'] },
-  RecordRun: { handler: 'record-run', memoryMb: 256, timeoutSeconds: 300, needs: ['warehouse'] },
+  SendAlerts: {
+    handler: 'send-alerts',
+    memoryMb: 256,
+    timeoutSeconds: TASK_TIMEOUT_SECONDS.SendAlerts,
+    needs: ['warehouse'],
+  },
+  RecordRun: {
+    handler: 'record-run',
+    memoryMb: 256,
+    timeoutSeconds: TASK_TIMEOUT_SECONDS.RecordRun,
+    needs: ['warehouse'],
+  },
 };
 
 /** The failure recorder (not a state: invoked by the rule on failed executions). */

@@ -87,8 +87,34 @@ const WAREHOUSE_RETRY: Json = {
   MaxAttempts: 2,
 };
 
+/**
+ * The time limit of each Task state, seconds — also its Lambda function's timeout (the stacks read
+ * it from here). Stated in the definition, so every runtime applies the same limit: without it
+ * AWS waits for the function's own timeout while the local runner gives up after 60 seconds.
+ */
+export const TASK_TIMEOUT_SECONDS: Readonly<Record<TaskStateName, number>> = {
+  StartRun: 60,
+  PlanExtraction: 120,
+  ExtractPartition: 900,
+  LoadStaging: 900,
+  AdvanceWatermarks: 120,
+  DataQualityPreChecks: 900,
+  RecordHalt: 300,
+  MatchLevels: 900,
+  DataQualityPostChecks: 900,
+  AnomalyScan: 900,
+  RefreshReporting: 900,
+  SendAlerts: 300,
+  RecordRun: 300,
+};
+
 function task(name: TaskStateName, extra: State): State {
-  return { Type: 'Task', Resource: `\${${TASK_FUNCTIONS[name]}}`, ...extra };
+  return {
+    Type: 'Task',
+    Resource: `\${${TASK_FUNCTIONS[name]}}`,
+    TimeoutSeconds: TASK_TIMEOUT_SECONDS[name],
+    ...extra,
+  };
 }
 
 const RUN_PARAMS = {

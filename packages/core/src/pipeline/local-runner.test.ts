@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SourceConnectionError, SourceQueryError } from '../errors.ts';
-import { pipelineDefinition } from './definition.ts';
+import { pipelineDefinition, TASK_FUNCTIONS, TASK_TIMEOUT_SECONDS } from './definition.ts';
 import { localDefinition, runPipeline } from './local-runner.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -61,6 +61,44 @@ describe('pipeline state machine (local execution of the ASL definition)', () =>
     const text = JSON.stringify(localDefinition());
     expect(text).not.toMatch(/\$\{/);
     expect(text).toContain('arn:aws:lambda:us-east-1:000000000000:function:recon-local-ExtractPartition');
+  });
+
+  it("states every Task state's time limit (the local runner would otherwise stop a task after 60 s)", () => {
+    const tasks: Record<string, number | undefined> = {};
+    const walk = (states: Record<string, Record<string, unknown>>) => {
+      for (const [name, state] of Object.entries(states)) {
+        if (state.Type === 'Task') tasks[name] = state.TimeoutSeconds as number | undefined;
+        const inner = (
+          state.ItemProcessor as { States?: Record<string, Record<string, unknown>> } | undefined
+        )?.States;
+        if (inner) walk(inner);
+      }
+    };
+    walk(pipelineDefinition().States as unknown as Record<string, Record<string, unknown>>);
+    expect(Object.keys(tasks).sort()).toEqual(Object.keys(TASK_FUNCTIONS).sort());
+    expect(tasks).toEqual(TASK_TIMEOUT_SECONDS);
+    // The heavy tasks get the 15 minutes a Lambda function can run.
+    for (const t of ['ExtractPartition', 'LoadStaging', 'MatchLevels', 'AnomalyScan'] as const) {
+      expect(TASK_TIMEOUT_SECONDS[t]).toBe(900);
+    }
+  });
+
+  it('fails a task that outlives its TimeoutSeconds with States.Timeout, as AWS does', async () => {
+    const definition = JSON.parse(JSON.stringify(localDefinition())) as {
+      States: {
+        ExtractPartitions: { ItemProcessor: { States: { ExtractPartition: { TimeoutSeconds: number } } } };
+      };
+    };
+    definition.States.ExtractPartitions.ItemProcessor.States.ExtractPartition.TimeoutSeconds = 1;
+    const { handlers } = fakeHandlers(
+      ({ partition }) => new Promise((resolve) => setTimeout(resolve, partition.index === 0 ? 1500 : 0, {})),
+    );
+    const outcome = await runPipeline(rt, input, { handlers, definition, retryIntervalMs: 0 });
+    expect(outcome).toMatchObject({
+      status: 'FAILED',
+      failedStep: 'ExtractPartitions',
+      error: 'States.Timeout',
+    });
   });
 
   it('retries a transient source failure by the Retry policy of the definition', async () => {

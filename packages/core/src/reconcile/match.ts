@@ -21,9 +21,14 @@ const LEVELS: readonly Level[] = ['L1', 'L2', 'L3'];
  * insert them afresh from the staging tables. Opens no transaction — pass one (a `WarehouseTx`)
  * so the window is never seen half-replaced. The rows are a pure function of
  * the staging tables and `params`, so running it twice leaves the tables identical.
+ * @param seconds when given, each level's time (seconds) is added to it.
  * @returns rows inserted per level.
  */
-export async function runMatching(db: SqlExecutor, params: MatchParams): Promise<Record<Level, number>> {
+export async function runMatching(
+  db: SqlExecutor,
+  params: MatchParams,
+  seconds?: Record<Level, number>,
+): Promise<Record<Level, number>> {
   const bound = {
     fromDate: params.fromDate,
     toDate: params.toDate,
@@ -36,8 +41,10 @@ export async function runMatching(db: SqlExecutor, params: MatchParams): Promise
   const written: Record<Level, number> = { L1: 0, L2: 0, L3: 0 };
   for (const level of LEVELS) {
     const step = modelSteps(MATCH_MODELS[level]);
+    const started = performance.now();
     await db.execute(step('delete_window'), bound);
     written[level] = await db.execute(step('insert_results'), bound);
+    if (seconds) seconds[level] += (performance.now() - started) / 1000;
   }
   return written;
 }
