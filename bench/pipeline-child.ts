@@ -13,7 +13,12 @@ import {
   localHandlers,
   runPipeline,
 } from '../packages/core/src/pipeline/local-runner.ts';
-import type { MatchOutcome, RunSummary } from '../packages/core/src/pipeline/tasks.ts';
+import type {
+  LoadResult,
+  MatchOutcome,
+  PartitionResult,
+  RunSummary,
+} from '../packages/core/src/pipeline/tasks.ts';
 import { buildDailyReport } from '../packages/core/src/reports/daily.ts';
 
 interface ChildInput {
@@ -25,6 +30,8 @@ interface ChildInput {
 export interface ChildResult {
   /** Seconds per product phase. */
   phases: Record<string, number>;
+  /** Inside extraction (summed over partitions, which overlap) and the load, seconds. */
+  detail: Record<string, number>;
   /** The run itself (state machine start to end), seconds. */
   pipelineSeconds: number;
   /** Pipeline plus the daily report. */
@@ -48,6 +55,8 @@ try {
     let extractFirst = Infinity;
     let extractLast = 0;
     let match: MatchOutcome | undefined;
+    let load: LoadResult | undefined;
+    const detail: Record<string, number> = {};
     const base = localHandlers(app.runtime);
     const handlers = Object.fromEntries(
       (Object.keys(base) as LocalHandlerName[]).map((name) => [
@@ -57,6 +66,12 @@ try {
           try {
             const out = await base[name](taskInput);
             if (name === 'MatchLevels') match = out as MatchOutcome;
+            if (name === 'LoadStaging') load = out as LoadResult;
+            if (name === 'ExtractPartition') {
+              for (const [k, v] of Object.entries((out as PartitionResult).seconds)) {
+                detail[`extract_${k}`] = (detail[`extract_${k}`] ?? 0) + v;
+              }
+            }
             return out;
           } finally {
             const ended = performance.now();
@@ -101,8 +116,10 @@ try {
     };
     // Matching's own overhead (the lock, the failed-dates query) beside the levels and facts.
     phases.other! += Math.max(0, s('MatchLevels') - phases.l1! - phases.l2! - phases.l3! - phases.facts!);
+    for (const [k, v] of Object.entries(load?.seconds ?? {})) detail[`load_${k}`] = v;
     result = {
       phases,
+      detail,
       pipelineSeconds,
       endToEndSeconds: pipelineSeconds + reportSeconds,
       extracted: Object.fromEntries(summary.tables.map((t) => [`${t.source}.${t.table}`, t.extracted])),

@@ -53,6 +53,8 @@ export interface SizeResult {
   /** Median seconds per phase. */
   phases: Record<string, number>;
   phases_spread_s: Record<string, [number, number]>;
+  /** Inside extraction (summed over the overlapping partitions) and the load, median seconds. */
+  phase_detail: Record<string, number>;
   /** Microseconds of end-to-end time per order. */
   time_per_order_us: number;
   /** Seed time ÷ product time per phase; null when the seed's statement hit the limit or was not run. */
@@ -98,6 +100,10 @@ export function summarize(input: {
     phases[p] = round(median(xs));
     phasesSpread[p] = spread(xs).map((x) => round(x)) as [number, number];
   }
+  const detail: Record<string, number> = {};
+  for (const k of new Set(input.runs.flatMap((r) => Object.keys(r.detail ?? {})))) {
+    detail[k] = round(median(input.runs.map((r) => r.detail?.[k] ?? 0)));
+  }
   const endToEnd = median(e2e);
   const floor = median(floors);
   return {
@@ -116,6 +122,7 @@ export function summarize(input: {
     peak_rss_mb: Math.max(...input.runs.map((r) => r.peakRssMb)),
     phases,
     phases_spread_s: phasesSpread,
+    phase_detail: detail,
     time_per_order_us: round((endToEnd / input.ordersPerDay) * 1e6, 1),
     seed_comparison: input.seedComparison
       ? Object.fromEntries(
@@ -185,6 +192,15 @@ export function renderResults(report: BenchReport): { markdown: string; json: Si
           const [lo, hi] = r.phases_spread_s[p] ?? [secs, secs];
           return `${secs.toFixed(2)} [${lo.toFixed(2)}–${hi.toFixed(2)}]${rate}`;
         }).join(' | ')} |`,
+    ),
+    '',
+    'Inside extraction (seconds summed over partitions, which run four at a time) and the load:',
+    '',
+    ...sizes.map(
+      (r) =>
+        `- ${n(r.orders_per_day)}: ${Object.entries(r.phase_detail ?? {})
+          .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+          .join(', ')}`,
     ),
     '',
     '## Scaling',

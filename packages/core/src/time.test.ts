@@ -1,7 +1,10 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   addDays,
   BusinessCalendar,
+  canonicalTimestamp,
+  formatTimestamp,
   isValidDate,
   parseDateArg,
   parseInstantArg,
@@ -81,5 +84,52 @@ describe('date and instant parsing', () => {
     expect(parseInstantArg('2026-11-21T06:00:00Z').toISOString()).toBe('2026-11-21T06:00:00.000Z');
     expect(parseInstantArg('2026-11-21T01:00:00-05:00').toISOString()).toBe('2026-11-21T06:00:00.000Z');
     expect(() => parseInstantArg('2026-11-21 06:00')).toThrow(/ISO-8601/);
+  });
+});
+
+describe('canonicalTimestamp (the fast path of standardizing a timestamp)', () => {
+  /** The definition it must agree with. */
+  const reference = (s: string) => {
+    const ms = parseSourceTimestamp(s);
+    return ms === null ? null : { text: formatTimestamp(ms), ms };
+  };
+  const pad = (n: number, w: number) => String(n).padStart(w, '0');
+
+  it('agrees with parse-then-format on every shape, valid or not', () => {
+    const stamp = fc
+      .tuple(
+        fc.integer({ min: 1960, max: 2105 }),
+        fc.integer({ min: 0, max: 13 }),
+        fc.integer({ min: 0, max: 32 }),
+        fc.integer({ min: 0, max: 25 }),
+        fc.integer({ min: 0, max: 61 }),
+        fc.integer({ min: 0, max: 61 }),
+        fc.constantFrom(' ', 'T', '_'),
+        fc.constantFrom('', '.5', '.123456', 'Z', ' '),
+      )
+      .map(
+        ([y, mo, d, h, mi, s, sep, tail]) =>
+          `${pad(y, 4)}-${pad(mo, 2)}-${pad(d, 2)}${sep}${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}${tail}`,
+      );
+    fc.assert(
+      fc.property(fc.oneof(stamp, fc.string({ maxLength: 22 })), (s) => {
+        expect(canonicalTimestamp(s)).toEqual(reference(s));
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it.each([
+    ['2024-02-29 23:59:59', '2024-02-29 23:59:59'],
+    ['2026-02-29 00:00:00', null],
+    ['2100-02-29 00:00:00', null],
+    ['2000-02-29 12:00:00', '2000-02-29 12:00:00'],
+    ['2026-11-21T06:00:00', '2026-11-21 06:00:00'],
+    ['0000-00-00 00:00:00', null],
+    ['2026-04-31 10:00:00', null],
+    ['2026-11-21 06:00:00.999', '2026-11-21 06:00:00'],
+    ['2026-1a-21 06:00:00', null],
+  ])('%s → %s', (input, text) => {
+    expect(canonicalTimestamp(input)?.text ?? null).toBe(text);
   });
 });

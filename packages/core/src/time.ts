@@ -45,6 +45,8 @@ export function parseInstantArg(value: string, what = 'instant'): Date {
  * timestamp (MySQL zero dates such as '0000-00-00 00:00:00', impossible calendar values).
  */
 export function parseSourceTimestamp(value: string): number | null {
+  const fast = parseCanonical(value);
+  if (fast !== undefined) return fast;
   const m = TS_RE.exec(value.trim());
   if (!m) return null;
   const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as number[];
@@ -54,6 +56,62 @@ export function parseSourceTimestamp(value: string): number | null {
   if (check.getUTCDate() !== d || check.getUTCMonth() !== mo! - 1) return null;
   const frac = m[7] ? Math.round(Number(`0${m[7]}`) * 1000) : 0;
   return ms + frac;
+}
+
+/** `n` decimal digits of `s` from `at`, or -1 when one is not a digit. */
+function digitsAt(s: string, at: number, n: number): number {
+  let v = 0;
+  for (let i = at; i < at + n; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * The common case of {@link parseSourceTimestamp} without a regular expression or a Date: exactly
+ * 'YYYY-MM-DD HH:MM:SS' (or with 'T'). Returns undefined for any other shape (the general parser
+ * decides), null for an impossible value.
+ */
+function parseCanonical(s: string): number | null | undefined {
+  if (s.length !== 19) return undefined;
+  const sep = s.charCodeAt(10);
+  if (
+    s.charCodeAt(4) !== 45 ||
+    s.charCodeAt(7) !== 45 ||
+    (sep !== 32 && sep !== 84) ||
+    s.charCodeAt(13) !== 58 ||
+    s.charCodeAt(16) !== 58
+  ) {
+    return undefined;
+  }
+  const y = digitsAt(s, 0, 4);
+  const mo = digitsAt(s, 5, 2);
+  const d = digitsAt(s, 8, 2);
+  const h = digitsAt(s, 11, 2);
+  const mi = digitsAt(s, 14, 2);
+  const sec = digitsAt(s, 17, 2);
+  if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || sec < 0) return undefined;
+  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 59) return null;
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  if (d > (mo === 2 && leap ? 29 : DAYS_IN_MONTH[mo - 1]!)) return null;
+  return Date.UTC(y, mo - 1, d, h, mi, sec);
+}
+
+/**
+ * A source DATETIME as the warehouse TIMESTAMP text 'YYYY-MM-DD HH:MM:SS' (UTC, second precision),
+ * or null when it is not a valid timestamp: exactly `formatTimestamp(parseSourceTimestamp(value))`,
+ * returning the value itself when it is already in that form (the common case, without a Date).
+ */
+export function canonicalTimestamp(value: string): { text: string; ms: number } | null {
+  const fast = parseCanonical(value);
+  if (fast === null) return null;
+  if (fast !== undefined && value.charCodeAt(10) === 32) return { text: value, ms: fast };
+  const ms = fast ?? parseSourceTimestamp(value);
+  return ms === null ? null : { text: formatTimestamp(ms), ms };
 }
 
 /** Epoch ms → 'YYYY-MM-DD HH:MM:SS' UTC (the warehouse TIMESTAMP text form, second precision). */

@@ -92,6 +92,8 @@ export interface PartitionResult {
   dataKey: string | null;
   deletesKey: string | null;
   deadLetterKey: string | null;
+  /** Seconds spent reading and standardizing, converting to Parquet, and storing the files. */
+  seconds: { read: number; convert: number; store: number };
   startedAt: string;
   finishedAt: string;
 }
@@ -112,11 +114,18 @@ export interface TableLoadResult {
 export interface LoadResult {
   tables: TableLoadResult[];
   deadLettersInserted: number;
+  /** Seconds spent preparing the load files, in the load transaction, and refreshing statistics. */
+  seconds: { prepare: number; merge: number; analyze: number };
   startedAt: string;
   finishedAt: string;
 }
 
 const RUN_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Seconds since `start` (a `performance.now()` reading). */
+function elapsed(start: number): number {
+  return (performance.now() - start) / 1000;
+}
 
 function check(input: RunInput): { asOfMs: number } {
   if (!RUN_ID_RE.test(input.runId)) throw new PipelineError(`invalid run id "${input.runId}"`);
@@ -272,6 +281,7 @@ export async function extractPartition(
       `partition names table ${partition.table} of source ${spec.source}, not ${partition.source}`,
     );
   }
+  const started = performance.now();
   const standardizer = new Standardizer(spec, rt.calendar);
   const encode = csvLineEncoder(spec.staging.columns);
   const dir = await mkdtemp(join(rt.tmpDir, `x-${spec.table}-`));
@@ -335,15 +345,27 @@ export async function extractPartition(
       await Promise.all([finish(rowsCsv), finish(delCsv), finish(dlJson)]);
     }
     const deletes = tombstones;
+    const seconds = { read: elapsed(started), convert: 0, store: 0 };
+    const timed = async (part: 'convert' | 'store', step: () => Promise<void>) => {
+      const t = performance.now();
+      await step();
+      seconds[part] += elapsed(t);
+    };
     if (counts.rowsStaged > 0) {
-      await csvToParquet(join(dir, 'rows.csv'), join(dir, 'rows.parquet'), spec.staging.columns);
-      await rt.staging.putFile(keys.data, join(dir, 'rows.parquet'));
+      await timed('convert', () =>
+        csvToParquet(join(dir, 'rows.csv'), join(dir, 'rows.parquet'), spec.staging.columns),
+      );
+      await timed('store', () => rt.staging.putFile(keys.data, join(dir, 'rows.parquet')));
     }
     if (deletes > 0) {
-      await csvToParquet(join(dir, 'deletes.csv'), join(dir, 'deletes.parquet'), TOMBSTONE_COLUMNS);
-      await rt.staging.putFile(keys.deletes, join(dir, 'deletes.parquet'));
+      await timed('convert', () =>
+        csvToParquet(join(dir, 'deletes.csv'), join(dir, 'deletes.parquet'), TOMBSTONE_COLUMNS),
+      );
+      await timed('store', () => rt.staging.putFile(keys.deletes, join(dir, 'deletes.parquet')));
     }
-    if (counts.deadLettered > 0) await rt.staging.putFile(keys.deadLetters, join(dir, 'dead.jsonl'));
+    if (counts.deadLettered > 0) {
+      await timed('store', () => rt.staging.putFile(keys.deadLetters, join(dir, 'dead.jsonl')));
+    }
     return {
       partition,
       table: spec.table,
@@ -352,6 +374,7 @@ export async function extractPartition(
       dataKey: counts.rowsStaged > 0 ? keys.data : null,
       deletesKey: deletes > 0 ? keys.deletes : null,
       deadLetterKey: counts.deadLettered > 0 ? keys.deadLetters : null,
+      seconds,
       startedAt,
       finishedAt: now(),
     };
@@ -420,6 +443,7 @@ export async function loadStaging(
   const startedAt = now();
   check(input);
   const dir = await mkdtemp(join(rt.tmpDir, 'load-'));
+  const started = performance.now();
   try {
     const localCopy = rt.warehouse.dialect.supportsLocalCopy;
     const prepared: { spec: SourceTableSpec; source: StagingLoadSource }[] = [];
@@ -456,6 +480,8 @@ export async function loadStaging(
         if (line.trim()) deadLetters.push(JSON.parse(line) as DeadLetterRow);
       }
     }
+    const prepare = elapsed(started);
+    const mergeStarted = performance.now();
     const { tables, inserted } = await rt.warehouse.transaction(async (tx) => {
       await lockPipeline(tx);
       const tables: TableLoadResult[] = [];
@@ -466,12 +492,15 @@ export async function loadStaging(
       const inserted = deadLetters.length ? await insertDeadLetters(tx, deadLetters) : 0;
       return { tables, inserted };
     });
+    const merge = elapsed(mergeStarted);
+    const analyzeStarted = performance.now();
     // Fresh statistics for what changed (outside the transaction: Redshift analyzes on its own).
     await analyzeTables(
       rt,
       prepared.map(({ spec }) => spec.staging.name),
     );
-    return { tables, deadLettersInserted: inserted, startedAt, finishedAt: now() };
+    const seconds = { prepare, merge, analyze: elapsed(analyzeStarted) };
+    return { tables, deadLettersInserted: inserted, seconds, startedAt, finishedAt: now() };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

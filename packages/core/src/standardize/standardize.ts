@@ -8,7 +8,7 @@
 import { centsToDollars, MoneyFormatError, normalizeDollars, subtractDollars } from '../money.ts';
 import type { Derivation, SourceTableSpec, StagingColumn } from '../sources/spec.ts';
 import type { RawRow, RawValue } from '../sources/types.ts';
-import { type BusinessCalendar, formatTimestamp, isValidDate, parseSourceTimestamp } from '../time.ts';
+import { type BusinessCalendar, canonicalTimestamp, isValidDate, parseSourceTimestamp } from '../time.ts';
 
 /** A staging value: exact text, or null. */
 export type StagingValue = string | null;
@@ -78,8 +78,8 @@ export class Standardizer {
       };
     }
     const wmRaw = text(raw[this.wmIdx] ?? null);
-    const wmMs = wmRaw === null ? null : parseSourceTimestamp(wmRaw);
-    if (wmMs === null) {
+    const wm = wmRaw === null ? null : canonicalTimestamp(wmRaw);
+    if (wm === null) {
       return {
         kind: 'dead',
         pk: pkText,
@@ -87,7 +87,7 @@ export class Standardizer {
         reason: `invalid ${this.spec.watermark} "${wmRaw ?? 'NULL'}"`,
       };
     }
-    const version = formatTimestamp(wmMs);
+    const version = wm.text;
     const del = text(raw[this.delIdx] ?? null);
     if (del !== null && del !== '0') {
       return { kind: 'tombstone', pk: pkText, version, reason: 'SOFT_DELETED' };
@@ -179,13 +179,13 @@ export class Standardizer {
         if (!RATE_RE.test(t)) throw new RowError(`${source} "${t}" is not a DECIMAL(8,6)`);
         return t;
       case 'timestamp': {
-        const ms = parseSourceTimestamp(t);
-        if (ms === null) {
+        const ts = canonicalTimestamp(t);
+        if (ts === null) {
           // MySQL zero dates in optional columns mean "not set".
           if (col.nullable && t.startsWith('0000-00-00')) return null;
           throw new RowError(`invalid ${source} "${t}"`);
         }
-        return formatTimestamp(ms);
+        return ts.text;
       }
       case 'date':
         if (!isValidDate(t.slice(0, 10)) || (t.length > 10 && !/^\d{4}-\d{2}-\d{2}[ T]00:00:00/.test(t))) {

@@ -130,6 +130,7 @@ async function stageFiles(store: ObjectStore): Promise<PartitionResult> {
     dataKey,
     deletesKey,
     deadLetterKey: null,
+    seconds: { read: 0.1, convert: 0.1, store: 0.1 },
     startedAt: '2024-03-11T06:00:01Z',
     finishedAt: '2024-03-11T06:00:02Z',
   };
