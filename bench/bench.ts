@@ -148,6 +148,7 @@ interface Options {
   seedLimit: number;
   embedded: boolean;
   freshSources?: boolean;
+  keepWarehouse?: boolean;
   profile?: string;
   keepSources?: boolean;
   out: string;
@@ -273,7 +274,8 @@ async function benchSize(opts: Options, ordersPerDay: number): Promise<SizeResul
           }
         }
       } finally {
-        await warehouse.drop();
+        if (opts.keepWarehouse && r === opts.runs) log(`  warehouse kept for inspection: ${warehouse.url}`);
+        else await warehouse.drop();
       }
       const floorDb = await createTestPgDatabase('benchfloor');
       try {
@@ -360,6 +362,7 @@ async function main(argv: string[]): Promise<void> {
       '--keep-sources',
       'keep the generated MariaDB sources for a later invocation (default: drop them)',
     )
+    .option('--keep-warehouse', "keep the last run's warehouse database and print its URL")
     .option('--fresh-sources', 'regenerate the sources even when kept ones exist')
     .option('--profile <dir>', 'write V8 CPU profiles of the pipeline runs into <dir> (.cpuprofile)')
     .option('--out <dir>', 'where RESULTS.md and results.json go', path.join(ROOT, 'bench'));

@@ -49,11 +49,18 @@ WITH no_receipt AS (
 ),
 
 window_trades AS (
-    -- Trade numbers with a successful trade of the window (one row per trade_no).
+    -- Trade numbers with a successful trade of the window and no confirmed voucher (one row per
+    -- trade_no). The voucher test depends on the trade number only, so it is applied here, before
+    -- the totals: at a million trades a day, aggregating only the few unconfirmed ones instead of
+    -- all of them took ANO-06 from 10 s to well under one.
     SELECT DISTINCT t.trade_no
     FROM recon.stg_recon_trades t
     WHERE t.trade_status = 1
       AND t.biz_date BETWEEN CAST(:fromDate AS DATE) AND CAST(:toDate AS DATE)
+      AND NOT EXISTS (
+          SELECT 1 FROM recon.stg_recon_vouchers v
+          WHERE v.trade_no = t.trade_no AND v.voucher_status = 1
+      )
 ),
 
 trade_totals AS (
@@ -70,7 +77,7 @@ trade_totals AS (
 ),
 
 no_voucher AS (
-    -- Those without a confirmed voucher, past the warning age, not carried by an ANO-01 order's
+    -- Those (already without a confirmed voucher) past the warning age, not carried by an ANO-01 order's
     -- payments (one row per trade_no).
     SELECT
         tt.trade_no,
@@ -82,10 +89,6 @@ no_voucher AS (
     WHERE tt.biz_date BETWEEN CAST(:fromDate AS DATE) AND CAST(:toDate AS DATE)
       AND DATEDIFF('second', tt.done_time, CAST(:asOf AS TIMESTAMP))
           >= CAST(:syncDelayWarningHours AS BIGINT) * 3600
-      AND NOT EXISTS (
-          SELECT 1 FROM recon.stg_recon_vouchers v
-          WHERE v.trade_no = tt.trade_no AND v.voucher_status = 1
-      )
       AND NOT EXISTS (
           SELECT 1
           FROM recon.stg_recon_payments p

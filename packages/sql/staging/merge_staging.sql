@@ -50,10 +50,24 @@ SELECT COUNT(*) AS n FROM {{incoming}} WHERE NOT _deleted;
 -- step: count_pk_conflicts
 -- DQ-05 input, before de-duplication: keys extracted more than once with different content at
 -- the same version (identical re-reads, e.g. from the extraction overlap, are not conflicts).
+-- Only (key, version) pairs read more than once are compared column by column: the DISTINCT over
+-- every column then touches those few rows, not the whole load (live rows always carry their key
+-- and version: rows without them are dead-lettered at extraction).
 SELECT COUNT(*) AS n
 FROM (
     SELECT d.{{pk}}, d.{{version}}
-    FROM (SELECT DISTINCT {{columns}} FROM {{incoming}} WHERE NOT _deleted) d
+    FROM (
+        SELECT DISTINCT {{columns:i.}}
+        FROM {{incoming}} i
+        JOIN (
+            SELECT {{pk}}, {{version}}
+            FROM {{incoming}}
+            WHERE NOT _deleted
+            GROUP BY {{pk}}, {{version}}
+            HAVING COUNT(*) > 1
+        ) reread ON reread.{{pk}} = i.{{pk}} AND reread.{{version}} = i.{{version}}
+        WHERE NOT i._deleted
+    ) d
     GROUP BY d.{{pk}}, d.{{version}}
     HAVING COUNT(*) > 1
 ) conflicts;
