@@ -279,10 +279,7 @@ async function benchSize(opts: Options, ordersPerDay: number): Promise<SizeResul
       }
       const floorDb = await createTestPgDatabase('benchfloor');
       try {
-        const tables = Object.fromEntries(
-          SOURCE_IDS.map((s) => [s, tablesOf(s).map((t) => t.table)]),
-        ) as Record<SourceId, string[]>;
-        const floor = await measureFloor(sources.urls, tables, floorDb.url);
+        const floor = await measureFloor(sources.urls, runs.at(-1)!.partitions, floorDb.url);
         floors.push(floor);
         log(
           `  floor ${r}: ${floor.rows.toLocaleString('en-US')} rows moved in ${floor.seconds.toFixed(1)} s`,

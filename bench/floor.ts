@@ -1,7 +1,8 @@
 /**
- * The floor: the cost of moving the bytes and nothing else. Every source table is streamed out
- * of MariaDB (`SELECT *`, rows as arrays, no buffering) and piped as COPY text into a PostgreSQL
- * table of the same width, four tables at a time (the pipeline's extraction concurrency). No
+ * The floor: the cost of moving the bytes and nothing else. Every partition the measured run
+ * extracted is streamed out of MariaDB with the product's own query (rows as arrays, no
+ * buffering) and piped as COPY text into a PostgreSQL table of the same width, four partitions at
+ * a time (the pipeline's extraction concurrency). No
  * parsing, standardizing, staging or matching: a lower bound for any pipeline that reads the
  * rows from the sources and writes them to the warehouse.
  */
@@ -11,7 +12,9 @@ import { pipeline } from 'node:stream/promises';
 import mysql from 'mysql2';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { SOURCE_IDS, type SourceId } from '../packages/core/src/sources/spec.ts';
+import { mysqlSelectSql } from '../packages/core/src/sources/mysql.ts';
+import { type SourceId, sourceTable } from '../packages/core/src/sources/spec.ts';
+import type { Partition } from '../packages/core/src/sources/types.ts';
 
 /** How the floor went: seconds and rows moved per table. */
 export interface FloorResult {
@@ -32,25 +35,12 @@ function copyText(value: unknown): string {
   return text.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 }
 
-async function moveTable(
-  sourceUrl: string,
-  table: string,
-  warehouseUrl: string,
-  target: string,
-): Promise<number> {
+async function movePartition(sourceUrl: string, partition: Partition, warehouseUrl: string): Promise<number> {
+  const spec = sourceTable(partition.table);
   const source = mysql.createConnection({ uri: sourceUrl, rowsAsArray: true, dateStrings: true });
   const client = new pg.Client({ connectionString: warehouseUrl });
   await client.connect();
   try {
-    // The table's width, to create a target of text columns.
-    const [cols] = await source
-      .promise()
-      .query<mysql.RowDataPacket[]>(
-        'SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
-        [table],
-      );
-    const names = (cols as unknown as unknown[][]).map((r) => String(r[0]));
-    await client.query(`CREATE TABLE ${target} (${names.map((n) => `"${n}" TEXT`).join(', ')})`);
     let rows = 0;
     const toLines = new Transform({
       writableObjectMode: true,
@@ -59,8 +49,9 @@ async function moveTable(
         done(null, `${row.map(copyText).join('\t')}\n`);
       },
     });
-    const copy = client.query(copyFrom(`COPY ${target} FROM STDIN`));
-    const query = source.query(`SELECT * FROM \`${table}\``);
+    const copy = client.query(copyFrom(`COPY ${floorTable(partition)} FROM STDIN`));
+    // The product's own query text and bounds: the very rows the pipeline extracted.
+    const query = source.query(mysqlSelectSql(spec), [partition.from, partition.to]);
     await pipeline(query.stream({ highWaterMark: 1000 }), toLines, copy);
     return rows;
   } finally {
@@ -69,32 +60,45 @@ async function moveTable(
   }
 }
 
+/** The floor's target table of a partition's source table. */
+function floorTable(partition: Pick<Partition, 'source' | 'table'>): string {
+  return `floor_${partition.source}_${partition.table}`;
+}
+
 /**
- * Move every table of `tables` (source → table names) from the MariaDB sources into the
- * PostgreSQL database `warehouseUrl`, `concurrency` tables at a time.
+ * Move the rows of every partition the measured run extracted (the product's extraction query
+ * and bounds) from the MariaDB sources into the PostgreSQL database `warehouseUrl`, into tables of
+ * text columns, `concurrency` partitions at a time.
  */
 export async function measureFloor(
   sourceUrls: Record<SourceId, string>,
-  tables: Record<SourceId, readonly string[]>,
+  partitions: readonly Partition[],
   warehouseUrl: string,
   concurrency = 4,
 ): Promise<FloorResult> {
-  const jobs = SOURCE_IDS.flatMap((s) => tables[s].map((t) => ({ source: s, table: t })));
+  const client = new pg.Client({ connectionString: warehouseUrl });
+  await client.connect();
+  try {
+    for (const p of new Map(partitions.map((x) => [floorTable(x), x])).values()) {
+      const spec = sourceTable(p.table);
+      await client.query(
+        `CREATE TABLE ${floorTable(p)} (${spec.columns.map((c) => `"${c.name}" TEXT`).join(', ')})`,
+      );
+    }
+  } finally {
+    await client.end();
+  }
   const byTable: Record<string, number> = {};
   const started = performance.now();
   let next = 0;
   const worker = async () => {
-    while (next < jobs.length) {
-      const job = jobs[next++]!;
-      byTable[`${job.source}.${job.table}`] = await moveTable(
-        sourceUrls[job.source],
-        job.table,
-        warehouseUrl,
-        `floor_${job.source}_${job.table}`,
-      );
+    while (next < partitions.length) {
+      const p = partitions[next++]!;
+      const moved = await movePartition(sourceUrls[p.source], p, warehouseUrl);
+      byTable[`${p.source}.${p.table}`] = (byTable[`${p.source}.${p.table}`] ?? 0) + moved;
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(concurrency, partitions.length) }, worker));
   const seconds = (performance.now() - started) / 1000;
   return { seconds, rows: Object.values(byTable).reduce((a, b) => a + b, 0), byTable };
 }

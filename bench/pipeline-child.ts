@@ -20,6 +20,7 @@ import type {
   RunSummary,
 } from '../packages/core/src/pipeline/tasks.ts';
 import { buildDailyReport } from '../packages/core/src/reports/daily.ts';
+import type { Partition } from '../packages/core/src/sources/types.ts';
 
 interface ChildInput {
   env: Record<string, string>;
@@ -38,6 +39,8 @@ export interface ChildResult {
   endToEndSeconds: number;
   /** Rows extracted per source table. */
   extracted: Record<string, number>;
+  /** The partitions the measured run extracted (the floor moves the same rows). */
+  partitions: Partition[];
   peakRssMb: number;
   status: string;
   /** Total seconds of the earlier (unmeasured) dates. */
@@ -56,6 +59,7 @@ try {
     let extractLast = 0;
     let match: MatchOutcome | undefined;
     let load: LoadResult | undefined;
+    let partitions: Partition[] = [];
     const detail: Record<string, number> = {};
     const base = localHandlers(app.runtime);
     const handlers = Object.fromEntries(
@@ -67,6 +71,7 @@ try {
             const out = await base[name](taskInput);
             if (name === 'MatchLevels') match = out as MatchOutcome;
             if (name === 'LoadStaging') load = out as LoadResult;
+            if (name === 'PlanExtraction') partitions = (out as { partitions: Partition[] }).partitions;
             if (name === 'ExtractPartition') {
               for (const [k, v] of Object.entries((out as PartitionResult).seconds)) {
                 detail[`extract_${k}`] = (detail[`extract_${k}`] ?? 0) + v;
@@ -122,6 +127,7 @@ try {
       detail,
       pipelineSeconds,
       endToEndSeconds: pipelineSeconds + reportSeconds,
+      partitions,
       extracted: Object.fromEntries(summary.tables.map((t) => [`${t.source}.${t.table}`, t.extracted])),
       peakRssMb: 0,
       status: outcome.status,

@@ -15,6 +15,7 @@ const run = (e2e: number, extract: number, rss: number): ChildResult => ({
   pipelineSeconds: e2e - 0.5,
   endToEndSeconds: e2e,
   extracted: { 'salesorder.t_order': 900, 'salesorder.t_order_pay': 100 },
+  partitions: [],
   peakRssMb: rss,
   status: 'SUCCEEDED',
   warmupSeconds: 0,
