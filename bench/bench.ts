@@ -95,7 +95,7 @@ async function versions(): Promise<Record<string, string>> {
   const client = new pg.Client({ connectionString: 'postgres://recon:recon@127.0.0.1:5432/postgres' });
   try {
     await client.connect();
-    const r = await client.query<{ v: string }>('SHOW server_version');
+    const r = await client.query<{ v: string }>('SELECT current_setting($1) AS v', ['server_version']);
     out.postgresql = r.rows[0]!.v;
   } catch {
     out.postgresql = 'unknown';
