@@ -24,7 +24,11 @@ import { SOURCE_IDS, type SourceId, tablesOf } from '../packages/core/src/source
 import { generate } from '../packages/core/src/synthetic/generator.ts';
 import { writeToSinks } from '../packages/core/src/synthetic/sinks.ts';
 import { toIso } from '../packages/core/src/time.ts';
-import { createTestPgDatabase, TEST_MYSQL_URL as MYSQL_SERVER } from '../test/support/databases.ts';
+import {
+  createTestPgDatabase,
+  TEST_MYSQL_URL as MYSQL_SERVER,
+  TEST_PG_URL,
+} from '../test/support/databases.ts';
 import { type FloorResult, measureFloor } from './floor.ts';
 import type { ChildResult } from './pipeline-child.ts';
 import type { PhaseComparison } from './seed-compare.ts';
@@ -85,14 +89,14 @@ async function countRows(urls: Record<SourceId, string>): Promise<Record<string,
 async function versions(): Promise<Record<string, string>> {
   const out: Record<string, string> = { node: process.version };
   try {
-    const conn = await mysql.createConnection('mysql://recon:recon@127.0.0.1:3306');
+    const conn = await mysql.createConnection(MYSQL_SERVER);
     const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT VERSION() AS v');
     out.mariadb = String(rows[0]!.v);
     await conn.end();
   } catch {
     out.mariadb = 'unknown';
   }
-  const client = new pg.Client({ connectionString: 'postgres://recon:recon@127.0.0.1:5432/postgres' });
+  const client = new pg.Client({ connectionString: TEST_PG_URL });
   try {
     await client.connect();
     const r = await client.query<{ v: string }>('SELECT current_setting($1) AS v', ['server_version']);

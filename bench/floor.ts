@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import mysql from 'mysql2';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { mysqlSelectSql } from '../packages/core/src/sources/mysql.ts';
+import { mysqlConnectionOptions, mysqlSelectSql, parseMysqlUrl } from '../packages/core/src/sources/mysql.ts';
 import { type SourceId, sourceTable } from '../packages/core/src/sources/spec.ts';
 import type { Partition } from '../packages/core/src/sources/types.ts';
 
@@ -37,7 +37,11 @@ function copyText(value: unknown): string {
 
 async function movePartition(sourceUrl: string, partition: Partition, warehouseUrl: string): Promise<number> {
   const spec = sourceTable(partition.table);
-  const source = mysql.createConnection({ uri: sourceUrl, rowsAsArray: true, dateStrings: true });
+  // The product reader's connection options: the floor decodes values exactly as it does.
+  const source = mysql.createConnection({
+    ...mysqlConnectionOptions(parseMysqlUrl(sourceUrl)),
+    rowsAsArray: true,
+  });
   const client = new pg.Client({ connectionString: warehouseUrl });
   await client.connect();
   try {

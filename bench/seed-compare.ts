@@ -31,7 +31,7 @@ import { namedSteps } from '@recon/sql';
 import mysql, { type Connection } from 'mysql2';
 import pg from 'pg';
 import { settingsSchema } from '../packages/core/src/settings.ts';
-import { mysqlSelectSql, parseMysqlUrl } from '../packages/core/src/sources/mysql.ts';
+import { mysqlConnectionOptions, mysqlSelectSql, parseMysqlUrl } from '../packages/core/src/sources/mysql.ts';
 import { SOURCE_TABLES, type SourceId, type SourceTableSpec } from '../packages/core/src/sources/spec.ts';
 import { addDays, BusinessCalendar, formatTimestamp, isValidDate } from '../packages/core/src/time.ts';
 import { modelSteps } from '../packages/core/src/warehouse/model.ts';
@@ -119,19 +119,9 @@ const count = (items: readonly string[]) =>
 
 /** A connection with the product reader's options (exact values, UTC wall clock). */
 async function openMysql(url: string, source: SourceId): Promise<Connection> {
-  const config = parseMysqlUrl(url, `source URL of ${source}`);
-  const connection = mysql.createConnection({
-    host: config.host,
-    port: config.port,
-    user: config.user,
-    password: config.password,
-    database: config.database,
-    connectTimeout: 10_000,
-    supportBigNumbers: true,
-    bigNumberStrings: true,
-    dateStrings: true,
-    timezone: 'Z',
-  });
+  const connection = mysql.createConnection(
+    mysqlConnectionOptions(parseMysqlUrl(url, `source URL of ${source}`)),
+  );
   await connection.promise().connect();
   return connection;
 }

@@ -1,7 +1,6 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -9,6 +8,7 @@ import {
   pipelineDefinition,
   substitute,
   TASK_FUNCTIONS,
+  TASK_TIMEOUT_SECONDS,
 } from '../packages/core/src/pipeline/definition.ts';
 import { type App, openApp } from '../packages/core/src/app.ts';
 import { runPipeline } from '../packages/core/src/pipeline/local-runner.ts';
@@ -30,17 +30,17 @@ import {
   statementsOf as statementsIn,
   type TemplateResources,
   wildcardOffenders,
+  EXAMPLE_STAGE_FILE,
+  exampleStageConfig,
 } from './template-inspect.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const EXAMPLE = path.join(ROOT, 'stages/example.json');
-const config = loadStageConfig('example', { [STAGE_CONFIG_ENV]: EXAMPLE });
+const config = exampleStageConfig();
 
 let template: Template;
 let resources: TemplateResources;
 
 beforeAll(async () => {
-  process.env[STAGE_CONFIG_ENV] = EXAMPLE;
+  process.env[STAGE_CONFIG_ENV] = EXAMPLE_STAGE_FILE;
   template = await synthStack('test', Storage, Params, Pipeline);
   resources = template.toJSON().Resources;
 }, 300_000);
@@ -175,7 +175,7 @@ describe('Pipeline stack: functions', () => {
       expect(p.Architectures).toEqual(['arm64']);
       expect(p.TracingConfig).toEqual({ Mode: 'Active' });
       expect(p.MemorySize).toBe(spec.memoryMb);
-      expect(p.Timeout).toBe(spec.timeoutSeconds);
+      expect(p.Timeout).toBe(TASK_TIMEOUT_SECONDS[state as keyof typeof TASK_TIMEOUT_SECONDS]);
       expect(p.Handler).toBe(`packages/functions/src/${spec.handler}.handler`);
       // Room for DuckDB to spill under /tmp where it converts files.
       expect(p.EphemeralStorage, state).toEqual({ Size: spec.needs.includes('duckdb') ? 4096 : 512 });

@@ -35,81 +35,72 @@ export const STAGING_PREFIX = 'staging/reconciliation';
 type Need =
   'sources' | 'stagingWrite' | 'stagingRead' | 'watermarksRead' | 'watermarksWrite' | 'warehouse' | 'duckdb';
 
-/** Per Task state: handler module, memory, timeout and what it may touch (least privilege). */
+/**
+ * Per Task state: handler module, memory and what it may touch (least privilege). Its timeout is
+ * the state's own `TASK_TIMEOUT_SECONDS` (stated in the definition too).
+ */
 export const TASKS: Readonly<
-  Record<TaskStateName, { handler: string; memoryMb: number; timeoutSeconds: number; needs: readonly Need[] }>
+  Record<TaskStateName, { handler: string; memoryMb: number; needs: readonly Need[] }>
 > = {
-  StartRun: { handler: 'start-run', memoryMb: 256, timeoutSeconds: TASK_TIMEOUT_SECONDS.StartRun, needs: [] },
+  StartRun: { handler: 'start-run', memoryMb: 256, needs: [] },
   PlanExtraction: {
     handler: 'plan-extraction',
     memoryMb: 256,
-    timeoutSeconds: TASK_TIMEOUT_SECONDS.PlanExtraction,
     needs: ['watermarksRead'],
   },
   ExtractPartition: {
     handler: 'extract-partition',
     memoryMb: 1024,
-    timeoutSeconds: TASK_TIMEOUT_SECONDS.ExtractPartition,
     needs: ['sources', 'stagingWrite', 'duckdb'],
   },
   LoadStaging: {
     handler: 'load-staging',
     memoryMb: 2048,
-    timeoutSeconds: TASK_TIMEOUT_SECONDS.LoadStaging,
     needs: ['stagingRead', 'stagingWrite', 'warehouse', 'duckdb'],
   },
   AdvanceWatermarks: {
     handler: 'advance-watermarks',
     memoryMb: 256,
-    timeoutSeconds: TASK_TIMEOUT_SECONDS.AdvanceWatermarks,
     needs: ['watermarksRead', 'watermarksWrite'],
   },
   DataQualityPreChecks: {
     handler: 'data-quality-pre-checks',
     memoryMb: 512,
-    timeoutSeconds: TASK_TIMEOUT_SECONDS.DataQualityPreChecks,
     needs: ['warehouse'],
   },
   RecordHalt: {
     handler: 'record-halt',
     memoryMb: 256,
-    timeoutSeconds: TASK_TIMEOUT_SECONDS.RecordHalt,
     needs: ['warehouse'],
   },
   MatchLevels: {
     handler: 'match-levels',
     memoryMb: 512,
-    timeoutSeconds: TASK_TIMEOUT_SECONDS.MatchLevels,
     needs: ['warehouse'],
   },
   DataQualityPostChecks: {
     handler: 'data-quality-post-checks',
     memoryMb: 512,
-    timeoutSeconds: TASK_TIMEOUT_SECONDS.DataQualityPostChecks,
     needs: ['warehouse'],
   },
   AnomalyScan: {
     handler: 'anomaly-scan',
     memoryMb: 512,
-    timeoutSeconds: TASK_TIMEOUT_SECONDS.AnomalyScan,
     needs: ['warehouse'],
   },
   RefreshReporting: {
     handler: 'refresh-reporting',
     memoryMb: 256,
-    timeoutSeconds: TASK_TIMEOUT_SECONDS.RefreshReporting,
     needs: ['warehouse'],
   },
   SendAlerts: {
     handler: 'send-alerts',
     memoryMb: 256,
-    timeoutSeconds: TASK_TIMEOUT_SECONDS.SendAlerts,
     needs: ['warehouse'],
   },
   RecordRun: {
     handler: 'record-run',
     memoryMb: 256,
-    timeoutSeconds: TASK_TIMEOUT_SECONDS.RecordRun,
     needs: ['warehouse'],
   },
 };
@@ -332,7 +323,7 @@ export function Pipeline({ stack, app }: StackContext) {
       ...common(spec.needs),
       handler: handlerPath(spec.handler),
       memorySize: spec.memoryMb,
-      timeout: spec.timeoutSeconds,
+      timeout: TASK_TIMEOUT_SECONDS[state],
       description: `Revenue Reconciliation: ${state} task`,
     });
     params.grantRead(fn);

@@ -1,12 +1,11 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Monitoring } from './Monitoring.ts';
 import { Params } from './Params.ts';
 import { Pipeline } from './Pipeline.ts';
-import { REPORT_FUNCTION, Reporting, reportSchedules, senderAddress } from './Reporting.ts';
-import { loadStageConfig, parseStageConfig, STAGE_CONFIG_ENV } from './stage-config.ts';
+import { bareAddress } from '../packages/core/src/notify/email.ts';
+import { REPORT_FUNCTION, Reporting, reportSchedules } from './Reporting.ts';
+import { parseStageConfig, STAGE_CONFIG_ENV } from './stage-config.ts';
 import { Storage } from './Storage.ts';
 import { synthStack } from './synth.ts';
 import type { Json } from './template-definition.ts';
@@ -16,18 +15,18 @@ import {
   statementsOf,
   type TemplateResources,
   wildcardOffenders,
+  EXAMPLE_STAGE_FILE,
+  exampleStageConfig,
 } from './template-inspect.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const EXAMPLE = path.join(ROOT, 'stages/example.json');
-const config = loadStageConfig('example', { [STAGE_CONFIG_ENV]: EXAMPLE });
+const config = exampleStageConfig();
 
 let template: Template;
 let resources: TemplateResources;
 let fnId: string;
 
 beforeAll(async () => {
-  process.env[STAGE_CONFIG_ENV] = EXAMPLE;
+  process.env[STAGE_CONFIG_ENV] = EXAMPLE_STAGE_FILE;
   template = await synthStack('test', Storage, Params, Pipeline, Monitoring, Reporting);
   resources = template.toJSON().Resources;
   const ids = Object.keys(resources).filter(
@@ -157,8 +156,8 @@ describe('Reporting stage configuration', () => {
   const base = JSON.parse(JSON.stringify(config)) as Record<string, unknown>;
 
   it('reads the bare sender address for the SES condition', () => {
-    expect(senderAddress('Revenue Reconciliation <recon@example.com>')).toBe('recon@example.com');
-    expect(senderAddress('recon@example.com')).toBe('recon@example.com');
+    expect(bareAddress('Revenue Reconciliation <recon@example.com>')).toBe('recon@example.com');
+    expect(bareAddress('recon@example.com')).toBe('recon@example.com');
   });
 
   it.each([

@@ -6,7 +6,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Function as SstFunction, type StackContext, use } from 'sst/constructs';
 import { DASHBOARD_URL_ENV } from '../packages/core/src/reports/options.ts';
-import { REPORT_SENDER_ENV } from '../packages/core/src/notify/email.ts';
+import { bareAddress, REPORT_SENDER_ENV } from '../packages/core/src/notify/email.ts';
 import type { ScheduledReportKind } from '../packages/core/src/reports/scheduled.ts';
 import { settingsSchema } from '../packages/core/src/settings.ts';
 import { Monitoring, stagedName } from './Monitoring.ts';
@@ -28,12 +28,6 @@ export function reportSchedules(): Readonly<Record<ScheduledReportKind, string>>
     weekly: 'cron(0 9 ? * MON *)',
     monthly: 'cron(0 9 1-4 * ? *)',
   };
-}
-
-/** The bare address of a sender such as `Recon <recon@example.com>`. */
-export function senderAddress(sender: string): string {
-  const named = /<([^<>]+)>\s*$/.exec(sender);
-  return (named ? named[1]! : sender).trim();
 }
 
 /** Physical name of a report schedule's rule, e.g. `recon-report-daily` in prod. */
@@ -77,7 +71,7 @@ export function Reporting({ stack, app }: StackContext) {
     new iam.PolicyStatement({
       actions: ['ses:SendEmail', 'ses:SendRawEmail'],
       resources: [stack.formatArn({ service: 'ses', resource: 'identity', resourceName: '*' })],
-      conditions: { StringEquals: { 'ses:FromAddress': senderAddress(config.reports.sender) } },
+      conditions: { StringEquals: { 'ses:FromAddress': bareAddress(config.reports.sender) } },
     }),
   ]);
 

@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { checkAddress } from '../packages/core/src/notify/email.ts';
 import { SOURCE_IDS, type SourceId } from '../packages/core/src/sources/spec.ts';
 
 /** Repository root (where `stages/` lives). */
@@ -80,12 +81,14 @@ const stageConfigSchema = z
       .object(
         {
           /** The From address of report emails, verified in SES (`Recon <recon@example.com>` or bare). */
-          sender: z
-            .string()
-            .regex(
-              /^(?:[^<>]*<[^\s@<>,;"]+@[^\s@<>,;"]+\.[^\s@<>,;"]+>|[^\s@<>,;"]+@[^\s@<>,;"]+\.[^\s@<>,;"]+)$/,
-              'must be an email address verified in SES, such as recon@example.com or Recon <recon@example.com>',
-            ),
+          sender: z.string().refine((value) => {
+            try {
+              checkAddress(value, 'reports.sender');
+              return true;
+            } catch {
+              return false;
+            }
+          }, 'must be an email address verified in SES, such as recon@example.com or Recon <recon@example.com>'),
           /** The executive dashboard the daily report links to (https). */
           dashboardUrl: z
             .string()

@@ -2,7 +2,21 @@
  * Reading IAM out of a synthesized template, for the stacks' least-privilege tests: the
  * statements of a function's role, and the wildcard resources AWS leaves no choice about.
  */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadStageConfig, STAGE_CONFIG_ENV, type StageConfig } from './stage-config.ts';
 import type { Json } from './template-definition.ts';
+
+/** `stages/example.json`: the stage configuration the stack tests synthesize. */
+export const EXAMPLE_STAGE_FILE = path.join(
+  fileURLToPath(new URL('..', import.meta.url)),
+  'stages/example.json',
+);
+
+/** The example stage's configuration, validated. */
+export function exampleStageConfig(): StageConfig {
+  return loadStageConfig('example', { [STAGE_CONFIG_ENV]: EXAMPLE_STAGE_FILE });
+}
 
 /** A resource of a synthesized template. */
 export type TemplateResources = Record<string, { Type: string; Properties: Record<string, Json> }>;

@@ -37,15 +37,20 @@ export interface EmailMessage {
 const ADDRESS_RE = /^[^\s@<>,;"]+@[^\s@<>,;"]+\.[^\s@<>,;"]+$/;
 const NAMED_RE = /^([^<>]*)<([^<>]+)>$/;
 
+/** The address itself of `Recon <a@b.com>` (`a@b.com`), or the trimmed value when bare. */
+export function bareAddress(value: string): string {
+  const text = value.trim();
+  const named = NAMED_RE.exec(text);
+  return named ? named[2]!.trim() : text;
+}
+
 /**
  * Check one address, bare (`a@b.com`) or with a display name (`Recon <a@b.com>`).
  * @throws NotifyConfigError naming `what` and the address.
  */
 export function checkAddress(value: string, what: string): string {
   const text = value.trim();
-  const named = NAMED_RE.exec(text);
-  const address = named ? named[2]!.trim() : text;
-  if (!ADDRESS_RE.test(address)) {
+  if (!ADDRESS_RE.test(bareAddress(text))) {
     throw new NotifyConfigError(`${what}: "${text}" is not an email address such as finance-ops@example.com`);
   }
   return text;

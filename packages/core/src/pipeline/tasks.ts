@@ -705,7 +705,7 @@ export async function matchLevels(rt: Runtime, input: RunInput): Promise<MatchOu
       for (const level of ['L1', 'L2', 'L3'] as const) rows[level] += r[level];
       const factsStarted = performance.now();
       const f = await loadFacts(tx, range);
-      seconds.facts += (performance.now() - factsStarted) / 1000;
+      seconds.facts += elapsed(factsStarted);
       facts += f.facts;
       details += f.details;
     }

@@ -20,7 +20,7 @@ import { addDays, type BusinessCalendar, isValidDate, weekdayOf } from '../time.
 import { buildDailyReport } from './daily.ts';
 import { deliverReport, type ReportChannels, type ReportDelivery } from './deliver.ts';
 import { buildMonthlyReport } from './monthly.ts';
-import { monthBounds, parseMonthArg } from './options.ts';
+import { monthBounds, previousBusinessDate, previousMonth } from './options.ts';
 import type { BuiltReport } from './types.ts';
 import { buildWeeklyReport } from './weekly.ts';
 
@@ -107,8 +107,7 @@ export function planScheduledReport(
   nowMs: number = Date.now(),
 ): ScheduledReportPlan {
   const at = event.scheduledTime !== undefined ? Date.parse(event.scheduledTime) : nowMs;
-  const today = calendar.dateOf(at);
-  const yesterday = addDays(today, -1);
+  const yesterday = previousBusinessDate(calendar, at);
   switch (event.kind) {
     case 'daily':
       return { kind: 'daily', date: event.date ?? yesterday };
@@ -116,8 +115,9 @@ export function planScheduledReport(
       // Run on Monday: the last week reported is the one that ended yesterday (Sunday).
       return { kind: 'weekly', date: event.date ?? yesterday };
     case 'monthly': {
-      if (event.month !== undefined) return { kind: 'monthly', month: parseMonthArg(event.month, 'month') };
+      if (event.month !== undefined) return { kind: 'monthly', month: event.month };
       if (event.date !== undefined) return { kind: 'monthly', month: event.date.slice(0, 7) };
+      const today = calendar.dateOf(at);
       const sendOn = nthBusinessDayOfMonth(today.slice(0, 7), MONTHLY_REPORT_BUSINESS_DAY);
       if (today !== sendOn) {
         return {
@@ -125,7 +125,7 @@ export function planScheduledReport(
           skipped: `${today} is not business day ${MONTHLY_REPORT_BUSINESS_DAY} of its month (${sendOn} is)`,
         };
       }
-      return { kind: 'monthly', month: monthBounds(today.slice(0, 7)).previousMonth };
+      return { kind: 'monthly', month: previousMonth(calendar, at) };
     }
   }
 }

@@ -4,7 +4,7 @@
  * shifted by the process time zone), INT/TINYINT as numbers. Reads stream with backpressure so a
  * partition of any size is read in memory bounded by the batch size.
  */
-import mysql, { type Pool, type PoolConnection, type PoolOptions } from 'mysql2';
+import mysql, { type ConnectionOptions, type Pool, type PoolConnection, type PoolOptions } from 'mysql2';
 import type { Pool as PromisePool } from 'mysql2/promise';
 import { ConnectionConfigError, SourceConnectionError, SourceQueryError } from '../errors.ts';
 import { checkReadRequest, checkSpec } from './read-request.ts';
@@ -102,25 +102,34 @@ export function parseMysqlUrl(url: string, label = 'MySQL URL'): MysqlConnection
   return { host, port, user, password, database };
 }
 
-function poolOptions(
+/**
+ * The options every connection to a source opens with: exact values (BIGINT/DECIMAL as strings,
+ * DATETIME/DATE as the server's text, never through a JS Date) on a UTC session.
+ */
+export function mysqlConnectionOptions(
   config: MysqlConnectionConfig,
-  connectionLimit: number,
   withDatabase = true,
-): PoolOptions {
+): ConnectionOptions {
   return {
     host: config.host,
     port: config.port,
     user: config.user,
     password: config.password,
     ...(withDatabase ? { database: config.database } : {}),
-    connectionLimit,
     connectTimeout: 10_000,
-    // Exactness: BIGINT/DECIMAL as strings, DATETIME/DATE as server text, never via JS Date.
     supportBigNumbers: true,
     bigNumberStrings: true,
     dateStrings: true,
     timezone: 'Z',
   };
+}
+
+function poolOptions(
+  config: MysqlConnectionConfig,
+  connectionLimit: number,
+  withDatabase = true,
+): PoolOptions {
+  return { ...mysqlConnectionOptions(config, withDatabase), connectionLimit };
 }
 
 interface ErrorContext {
