@@ -48,6 +48,7 @@ export const PARAMETER_GROUPS: Readonly<Record<SettingKey, ParameterGroup>> = {
   extractionOverlapMinutes: 'config',
   extractionSliceHours: 'config',
   deadLetterRetentionDays: 'config',
+  runLeaseMinutes: 'config',
   mvRefreshSchedule: 'config',
   reportSchedule: 'config',
   backfillMaxDays: 'config',

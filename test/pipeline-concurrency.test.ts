@@ -1,6 +1,8 @@
 /**
- * Two executions at once (a backfill with concurrency 2, the schedule overlapping an operator's run)
- * never write a row twice. Redshift does not enforce primary keys, so the test drops them on
+ * Two executions at once (a backfill with concurrency 2: dates whose re-evaluation windows overlap)
+ * never write a row twice. Two runs of the same date are refused by the date's run lease
+ * (test/run-lease.test.ts); the tasks here are called directly, without the lease, so the pipeline
+ * lock is shown to hold even then. Redshift does not enforce primary keys, so the test drops them on
  * PostgreSQL to behave the same way: without the pipeline lock the two matching transactions
  * interleave their delete-then-insert windows and every order gets two result rows.
  */

@@ -83,6 +83,17 @@ export class PipelineError extends ReconError {
   }
 }
 
+/**
+ * Another run holds the business date's lease (it is reconciling that date right now): this run
+ * is refused, changes nothing and is not recorded. Never retried.
+ */
+export class RunInProgressError extends ReconError {
+  constructor(message: string, options: { cause?: unknown; context?: Record<string, unknown> } = {}) {
+    super(message, options);
+    this.name = 'RunInProgressError';
+  }
+}
+
 /** Short, single-line description of any thrown value, safe for logs (no stack). */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;

@@ -80,6 +80,7 @@ export const settingsSchema = z
     extractionOverlapMinutes: nonNegativeInt.default(60),
     extractionSliceHours: positiveInt.default(24),
     deadLetterRetentionDays: positiveInt.default(30),
+    runLeaseMinutes: positiveInt.max(1440, 'must be at most 1440 (a day)').default(60),
     mvRefreshSchedule: z.string().min(1).default('cron(0 7 * * ? *)'),
     reportSchedule: z.string().min(1).default('cron(0 8 * * ? *)'),
     backfillMaxDays: positiveInt.default(90),

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { TASK_FUNCTIONS } from '../../core/src/pipeline/definition.ts';
+import { LEASED_TASKS } from '../../core/src/pipeline/lease.ts';
 import type { Runtime } from '../../core/src/pipeline/runtime.ts';
 import * as failedExecution from '../../core/src/pipeline/failed-execution.ts';
 import * as startRunModule from '../../core/src/pipeline/start-run.ts';
@@ -23,6 +24,19 @@ vi.mock('../../core/src/pipeline/start-run.ts', () => ({
 vi.mock('../../core/src/pipeline/failed-execution.ts', async (importOriginal) => ({
   ...(await importOriginal<Record<string, unknown>>()),
   recordFailedExecution: vi.fn(async () => ({ pipelineFailed: true, recorded: true })),
+}));
+/** The tasks that held their date's run lease, in call order (the lease itself is tested on PostgreSQL). */
+const leaseHolds = vi.hoisted(() => [] as { task: unknown; input: unknown }[]);
+vi.mock('../../core/src/pipeline/lease.ts', async (importOriginal) => ({
+  ...(await importOriginal<Record<string, unknown>>()),
+  withRunLease: (task: (rt: unknown, input: unknown) => Promise<unknown>) =>
+    Object.assign(
+      async (rt: unknown, input: unknown) => {
+        leaseHolds.push({ task, input });
+        return task(rt, input);
+      },
+      { leased: task },
+    ),
 }));
 vi.mock('./aws-runtime.ts', async (importOriginal) => ({
   ...(await importOriginal<Record<string, unknown>>()),
@@ -72,12 +86,16 @@ describe('handler modules', () => {
       };
       const task = tasks[fnName] as unknown as ReturnType<typeof vi.fn>;
       task.mockClear();
+      leaseHolds.length = 0;
       const event = { runId: 'r1', reconDate: '2025-01-01', asOf: '2025-01-02T06:00:00Z' };
       await expect(mod.handler(event, context)).resolves.toEqual({ from: fnName });
       expect(task).toHaveBeenCalledTimes(1);
       expect(task).toHaveBeenCalledWith(fakeRuntime as unknown as Runtime, event);
       expect(mod.handler.taskName).toBe(state);
-      expect(mod.handler.task).toBe(task);
+      // The tasks that write for the date hold its lease first; the others do not.
+      const leased = (LEASED_TASKS as readonly string[]).includes(state);
+      expect(leaseHolds).toEqual(leased ? [{ task, input: event }] : []);
+      expect(leased ? (mod.handler.task as { leased: unknown }).leased : mod.handler.task).toBe(task);
       vi.restoreAllMocks();
     },
   );

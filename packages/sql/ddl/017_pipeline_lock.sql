@@ -1,7 +1,8 @@
 -- 017_pipeline_lock.sql
 -- Creates: recon.etl_pipeline_lock, the mutex that serializes the pipeline's writing transactions
 -- (staging load, matching and facts, anomaly scan). Two executions may run at once (a backfill
--- with concurrency, the schedule overlapping an operator's run); each of those transactions
+-- with concurrency: different dates, whose re-evaluation windows overlap; two runs of one date are
+-- refused by the date's run lease, 018); each of those transactions
 -- deletes a window and inserts it again, and on Redshift primary keys are not enforced, so two
 -- of them interleaving would write every row twice. Each one therefore starts with
 -- `LOCK recon.etl_pipeline_lock` (runs/pipeline_lock.sql): the second waits for the first to

@@ -54,6 +54,10 @@ function report(outcome: PipelineOutcome, io: Io): number {
     );
     return EXIT.DQ_HALT;
   }
+  if (outcome.error === 'RunInProgressError') {
+    io.err(`error: run refused: ${outcome.cause}\n`);
+    return EXIT.FAILURE;
+  }
   io.err(
     `error: run ${outcome.runId} failed in ${outcome.failedStep ?? 'an unknown step'}: ${outcome.error}: ${outcome.cause}\n`,
   );

@@ -13,6 +13,7 @@ import {
   TASK_FUNCTIONS,
   type TaskStateName,
 } from './definition.ts';
+import { withRunLease } from './lease.ts';
 import { newRunId } from './run-id.ts';
 import type { Runtime } from './runtime.ts';
 import { type StartRunInput, startRun } from './start-run.ts';
@@ -52,16 +53,16 @@ export function localHandlers(rt: Runtime): Record<LocalHandlerName, (input: unk
       JSON.parse(JSON.stringify(await fn(rt, input as I)));
   return {
     StartRun: bind((r: Runtime, input: StartRunInput) => startRun(r, input)),
-    PlanExtraction: bind(planExtraction),
+    PlanExtraction: bind(withRunLease(planExtraction)),
     ExtractPartition: bind(extractPartition),
-    LoadStaging: bind(loadStaging),
-    AdvanceWatermarks: bind(advanceWatermarks),
-    DataQualityPreChecks: bind(dataQualityPreChecks),
+    LoadStaging: bind(withRunLease(loadStaging)),
+    AdvanceWatermarks: bind(withRunLease(advanceWatermarks)),
+    DataQualityPreChecks: bind(withRunLease(dataQualityPreChecks)),
     RecordHalt: bind(recordHalt),
-    MatchLevels: bind(matchLevels),
-    DataQualityPostChecks: bind(dataQualityPostChecks),
-    AnomalyScan: bind(anomalyScan),
-    RefreshReporting: bind(refreshReporting),
+    MatchLevels: bind(withRunLease(matchLevels)),
+    DataQualityPostChecks: bind(withRunLease(dataQualityPostChecks)),
+    AnomalyScan: bind(withRunLease(anomalyScan)),
+    RefreshReporting: bind(withRunLease(refreshReporting)),
     SendAlerts: bind(sendAlerts),
     RecordRun: bind(recordRun),
     RecordFailure: bind(recordFailureAndAlert),

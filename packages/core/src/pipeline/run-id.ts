@@ -1,5 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 
+/** What a run id may be: 1–64 letters, digits, "-" or "_" (safe in keys, SQL and execution names). */
+export const RUN_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
+
 /** A new run id: the business date without dashes + a random suffix (safe in keys, SQL and execution names). */
 export function newRunId(reconDate: string): string {
   return `${reconDate.replaceAll('-', '')}-${randomUUID().slice(0, 8)}`;

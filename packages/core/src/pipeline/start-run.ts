@@ -16,7 +16,7 @@
  */
 import { PipelineError } from '../errors.ts';
 import { addDays, isValidDate } from '../time.ts';
-import { runIdOfName } from './run-id.ts';
+import { RUN_ID_RE, runIdOfName } from './run-id.ts';
 import type { Runtime } from './runtime.ts';
 import { type RunInput, runRequestProblem } from './tasks.ts';
 
@@ -30,7 +30,6 @@ export interface StartRunInput {
   executionStartTime: string;
 }
 
-const RUN_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 const FIELDS = new Set(['runId', 'reconDate', 'asOf', 'scheduledTime']);
 
 function invalid(message: string): PipelineError {

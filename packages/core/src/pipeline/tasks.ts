@@ -53,6 +53,8 @@ import type { Level, LevelSummary } from '../reconcile/types.ts';
 import { sendRunAlerts } from '../alerts/send.ts';
 import { type RefreshOutcome, refreshReportingViews } from '../reporting/refresh.ts';
 import type { Runtime } from './runtime.ts';
+import { releaseRunLease } from './lease.ts';
+import { RUN_ID_RE } from './run-id.ts';
 
 export interface RunInput {
   runId: string;
@@ -119,8 +121,6 @@ export interface LoadResult {
   startedAt: string;
   finishedAt: string;
 }
-
-const RUN_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Seconds since `start` (a `performance.now()` reading). */
 function elapsed(start: number): number {
@@ -943,6 +943,8 @@ async function writeRunRecord(
     const sql = modelSteps(RECORD_RUN_MODEL);
     // The run lock orders this with the other writers; a failure never replaces a success.
     await lockPipeline(tx);
+    // The outcome is recorded: the run gives up its date's lease in the same transaction.
+    await releaseRunLease(tx, row);
     if (row.status === 'FAILED') {
       const stored = await tx.query<{ status: string }>(sql('stored_status'), { runId: row.runId });
       if (stored[0]?.status === 'SUCCEEDED') return false;
@@ -1021,6 +1023,16 @@ export async function recordFailure(
   input: RunInput & { startedAt: string; failedStep: string; error: { Error: string; Cause?: string } },
 ): Promise<{ status: 'FAILED'; failedStep: string; error: string; recorded: boolean }> {
   const finishedAt = now();
+  // A run refused because another held the date's lease did nothing: there is nothing to record,
+  // and recording it would replace a redriven run's real failure with the refusal.
+  if (input.error.Error === 'RunInProgressError') {
+    return {
+      status: 'FAILED',
+      failedStep: input.failedStep,
+      error: `${input.error.Error}: ${input.error.Cause ?? ''}`,
+      recorded: false,
+    };
+  }
   // error_message is VARCHAR(2048), which Redshift counts in bytes.
   const error = truncateUtf8(`${input.error.Error}: ${input.error.Cause ?? ''}`, 2000);
   const recorded = await writeRunRecord(rt, {

@@ -1,0 +1,119 @@
+/**
+ * The business date's run lease (ddl/018_run_leases.sql): one execution at a time reconciles a
+ * date. Every task of an execution holds the lease before it works — taking it when free or
+ * expired, renewing it when its own — and the transaction recording the run's outcome releases it.
+ * A second run for a date whose lease is live is refused with {@link RunInProgressError}, naming
+ * the holder; it changes nothing and is not recorded. The lease lives in the warehouse and is timed
+ * by the warehouse's clock; a holder that dies without recording anything loses it after
+ * `runLeaseMinutes` without a renewal.
+ *
+ * Different dates do not exclude each other (a backfill runs several at once); their writing
+ * transactions are serialized by the pipeline lock instead (ddl/017_pipeline_lock.sql).
+ */
+import { PipelineError, RunInProgressError } from '../errors.ts';
+import { isValidDate } from '../time.ts';
+import { modelSteps } from '../warehouse/model.ts';
+import type { SqlExecutor, Warehouse } from '../warehouse/types.ts';
+import type { RunInput } from './tasks.ts';
+import { RUN_ID_RE } from './run-id.ts';
+
+const MODEL = 'runs/run_lease.sql';
+
+/** Who holds a date's lease. */
+export interface LeaseHolder {
+  runId: string;
+  /** 'YYYY-MM-DD HH:MM:SS[.ffffff]' UTC. */
+  acquiredAt: string;
+  expiresAt: string;
+  /** False when the lease expired (the holder stopped renewing it). */
+  live: boolean;
+}
+
+function utc(text: string): string {
+  return `${text.slice(0, 19)} UTC`;
+}
+
+/** The holder of `reconDate`'s lease, or null when nobody holds it. */
+export async function leaseHolder(db: SqlExecutor, reconDate: string): Promise<LeaseHolder | null> {
+  const rows = await db.query<{ run_id: string; acquired_at: string; expires_at: string; live: string }>(
+    modelSteps(MODEL)('holder'),
+    { reconDate },
+  );
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    runId: row.run_id,
+    acquiredAt: row.acquired_at,
+    expiresAt: row.expires_at,
+    live: String(row.live) === '1',
+  };
+}
+
+/**
+ * Hold the lease of `input.reconDate` for `input.runId` for `minutes` from now (warehouse clock).
+ * @throws RunInProgressError when another run holds a live lease on the date.
+ */
+export async function holdRunLease(
+  wh: Warehouse,
+  input: Pick<RunInput, 'runId' | 'reconDate'>,
+  minutes: number,
+): Promise<void> {
+  if (!RUN_ID_RE.test(input.runId)) throw new PipelineError(`invalid run id "${input.runId}"`);
+  if (!isValidDate(input.reconDate)) throw new PipelineError(`invalid recon date "${input.reconDate}"`);
+  const sql = modelSteps(MODEL);
+  const params = { reconDate: input.reconDate, runId: input.runId, minutes: String(minutes) };
+  await wh.transaction(async (tx) => {
+    await tx.execute(sql('lock'));
+    const holder = await leaseHolder(tx, input.reconDate);
+    if (holder?.runId === input.runId) {
+      await tx.execute(sql('renew'), params);
+      return;
+    }
+    if (holder?.live) {
+      throw new RunInProgressError(
+        `business date ${input.reconDate} is being reconciled by run ${holder.runId} ` +
+          `(since ${utc(holder.acquiredAt)}; its lease runs until ${utc(holder.expiresAt)} unless renewed). ` +
+          `Run ${input.runId} was refused and changed nothing: wait for that run to finish, then run again. ` +
+          `A run that died without recording its outcome holds the date until its lease expires.`,
+        { context: { reconDate: input.reconDate, holder: holder.runId, expiresAt: holder.expiresAt } },
+      );
+    }
+    await tx.execute(sql('take'), params);
+    await tx.execute(sql('insert'), params);
+  });
+}
+
+/** Release `runId`'s lease on `reconDate` (in the caller's transaction); another run's is kept. */
+export async function releaseRunLease(
+  tx: SqlExecutor,
+  input: Pick<RunInput, 'runId' | 'reconDate'>,
+): Promise<void> {
+  await tx.execute(modelSteps(MODEL)('release'), { reconDate: input.reconDate, runId: input.runId });
+}
+
+/** The tasks of an execution that hold the date's lease before they run. */
+export const LEASED_TASKS = [
+  'PlanExtraction',
+  'LoadStaging',
+  'AdvanceWatermarks',
+  'DataQualityPreChecks',
+  'MatchLevels',
+  'DataQualityPostChecks',
+  'AnomalyScan',
+  'RefreshReporting',
+] as const;
+
+/**
+ * `task`, holding its execution's lease first (see the module comment). Extraction partitions do
+ * not: they only read sources and write staging files named after their own run.
+ */
+export function withRunLease<
+  R extends { warehouse: Warehouse; settings: { runLeaseMinutes: number } },
+  I extends Pick<RunInput, 'runId' | 'reconDate'>,
+  O,
+>(task: (rt: R, input: I) => Promise<O>): (rt: R, input: I) => Promise<O> {
+  return async (rt, input) => {
+    await holdRunLease(rt.warehouse, input, rt.settings.runLeaseMinutes);
+    return task(rt, input);
+  };
+}
