@@ -60,6 +60,26 @@ function withModel(error: unknown, wh: Warehouse, file: string): ReconError {
   return mapped;
 }
 
+/**
+ * The probe of a statement preceded by a `-- skip-if: <query>` comment line: the statement is
+ * skipped when the query returns a row. For objects that live outside the database and cannot be
+ * created IF NOT EXISTS on Redshift, such as groups (`SELECT 1 FROM pg_group WHERE groname = …`).
+ */
+export function skipIfProbe(statement: string): string | null {
+  const match = /^\s*--\s*skip-if:\s*(\S.*?)\s*$/m.exec(statement);
+  if (!match) return null;
+  // Only a marker among the statement's leading comments counts.
+  const before = statement.slice(0, match.index);
+  if (before.split('\n').some((line) => line.trim() !== '' && !line.trim().startsWith('--'))) return null;
+  return match[1]!;
+}
+
+/** "already exists" for an object created concurrently (SQLSTATE 42710, or a catalog unique key). */
+function isDuplicateObject(error: ReconError): boolean {
+  const code = error.context['sqlstate'];
+  return code === '42710' || code === '23505' || /already exists/i.test(error.message);
+}
+
 async function bootstrap(wh: Warehouse): Promise<void> {
   const statements = migrationStatements(BOOTSTRAP_MIGRATION, wh.dialect);
   // Two processes creating the schema at the same moment can collide on the catalog's unique
@@ -90,38 +110,52 @@ export async function migrate(wh: Warehouse, options: MigrateOptions = {}): Prom
   await bootstrap(wh);
   const result: MigrateResult = { applied: [], skipped: [] };
   for (const file of files) {
-    const statements = migrationStatements(file, wh.dialect);
-    let recording = false;
-    try {
-      const applied = await wh.transaction(async (tx) => {
-        await tx.execute('LOCK TABLE recon.schema_migrations');
-        const done = await tx.query<{ n: string }>(
-          'SELECT COUNT(*) AS n FROM recon.schema_migrations WHERE version = :version',
-          { version: file },
-        );
-        if (done[0]?.n !== '0') return false;
-        for (const statement of statements) await tx.execute(statement);
-        recording = true;
-        await tx.execute(
-          'INSERT INTO recon.schema_migrations (version, applied_at) VALUES (:version, :appliedAt)',
-          {
-            version: file,
-            appliedAt: dateToUtcText(now()),
-          },
-        );
-        return true;
-      });
-      (applied ? result.applied : result.skipped).push(file);
-    } catch (error) {
-      const mapped = withModel(error, wh, file);
-      if (recording && mapped.context['sqlstate'] === '23505') {
-        throw new WarehouseError(
-          `migration ${file} was recorded by a concurrent migrate while this one applied it; ` +
-            'its transaction was rolled back — run migrate again',
-          { cause: error, context: { ...mapped.context, model: file } },
-        );
+    const statements = migrationStatements(file, wh.dialect).map((sql) => ({
+      sql,
+      skipIf: skipIfProbe(sql),
+    }));
+    const clusterWide = statements.some((st) => st.skipIf !== null);
+    for (let attempt = 1; ; attempt++) {
+      let recording = false;
+      try {
+        const applied = await wh.transaction(async (tx) => {
+          await tx.execute('LOCK TABLE recon.schema_migrations');
+          const done = await tx.query<{ n: string }>(
+            'SELECT COUNT(*) AS n FROM recon.schema_migrations WHERE version = :version',
+            { version: file },
+          );
+          if (done[0]?.n !== '0') return false;
+          for (const st of statements) {
+            if (st.skipIf !== null && (await tx.query(st.skipIf)).length > 0) continue;
+            await tx.execute(st.sql);
+          }
+          recording = true;
+          await tx.execute(
+            'INSERT INTO recon.schema_migrations (version, applied_at) VALUES (:version, :appliedAt)',
+            {
+              version: file,
+              appliedAt: dateToUtcText(now()),
+            },
+          );
+          return true;
+        });
+        (applied ? result.applied : result.skipped).push(file);
+        break;
+      } catch (error) {
+        const mapped = withModel(error, wh, file);
+        if (recording && mapped.context['sqlstate'] === '23505') {
+          throw new WarehouseError(
+            `migration ${file} was recorded by a concurrent migrate while this one applied it; ` +
+              'its transaction was rolled back — run migrate again',
+            { cause: error, context: { ...mapped.context, model: file } },
+          );
+        }
+        // A cluster-wide object (a group) is not guarded by this database's migration lock: another
+        // database's migrate may create it between the probe and the CREATE. The transaction rolled
+        // back; the next attempt's probe sees the object and skips it.
+        if (clusterWide && !recording && attempt < 3 && isDuplicateObject(mapped)) continue;
+        throw mapped;
       }
-      throw mapped;
     }
   }
   return result;
