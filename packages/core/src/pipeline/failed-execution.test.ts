@@ -96,6 +96,25 @@ describe('recording a failed execution from its status-change event', () => {
     expect(await runRow('halted')).toEqual([]);
   });
 
+  it('records nothing for a run refused because another held its date, and does not count it', async () => {
+    const out = await recordFailedExecution(
+      app.runtime,
+      event({
+        name: 'second',
+        input: JSON.stringify({ reconDate: '2026-11-20', runId: 'second' }),
+        error: 'RunInProgressError',
+      }),
+      async () => 'PlanExtraction',
+    );
+    expect(out).toMatchObject({
+      pipelineFailed: false,
+      recorded: false,
+      reason: expect.stringMatching(/^refused/),
+    });
+    expect(await runRow('second')).toEqual([]);
+    expect(isPipelineFailure(event({ error: 'RunInProgressError' }))).toBe(false);
+  });
+
   it('records nothing for a request StartRun refused, but counts the failure', async () => {
     const out = await recordFailedExecution(
       app.runtime,

@@ -40,13 +40,17 @@ export type FailedExecutionOutcome = {
 
 /**
  * Whether an execution status-change event is a pipeline failure (the `PipelineFailed` metric):
- * FAILED, TIMED_OUT or ABORTED, except a data-quality halt. Known before anything is written, so
+ * FAILED, TIMED_OUT or ABORTED, except a data-quality halt and a run refused because another
+ * run was reconciling its date (it did nothing; the other run reports its own outcome). Known before anything is written, so
  * the metric is emitted even when recording the failure fails too.
  */
 export function isPipelineFailure(event: ExecutionStatusChange | undefined): boolean {
   const d = event?.detail;
-  return !!d && UNSUCCESSFUL.has(d.status) && d.error !== 'DataQualityHalt';
+  return !!d && UNSUCCESSFUL.has(d.status) && d.error !== 'DataQualityHalt' && d.error !== REFUSED;
 }
+
+/** The error of an execution refused because another run holds its date's lease (pipeline/lease.ts). */
+const REFUSED = 'RunInProgressError';
 
 /** Statuses that end an execution without success. */
 const UNSUCCESSFUL = new Set(['FAILED', 'TIMED_OUT', 'ABORTED']);
@@ -90,6 +94,13 @@ export async function recordFailedExecution(
       pipelineFailed: false,
       recorded: false,
       reason: 'halted by data quality (recorded by RecordHalt)',
+    };
+  }
+  if (d.error === REFUSED) {
+    return {
+      pipelineFailed: false,
+      recorded: false,
+      reason: 'refused: another run was reconciling the date (it holds the date’s lease)',
     };
   }
   let request: unknown;
