@@ -87,6 +87,8 @@ const COMMANDS: [string, (v: string) => string[]][] = [
   ['anomalies investigate <id>', (v) => ['anomalies', 'investigate', v, '--by', 'tester']],
   ['anomalies resolve <id>', (v) => ['anomalies', 'resolve', v, '--note', 'n', '--by', 'tester']],
   ['dashboard --date', (v) => ['dashboard', '--date', v, '--out', join(home, 'd.html')]],
+  ['lease release --date', (v) => ['lease', 'release', '--date', v, '--run', 'r1']],
+  ['lease release --run', (v) => ['lease', 'release', '--date', date, '--run', v]],
 ];
 
 describe('hostile strings on the command line', () => {

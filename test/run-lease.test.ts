@@ -75,6 +75,9 @@ async function age(date: string, minutes: number): Promise<void> {
 
 describe('the lease of a business date', () => {
   const date = '2026-01-05';
+  afterAll(async () => {
+    await app.warehouse.execute("DELETE FROM recon.etl_run_leases WHERE recon_date < DATE '2026-02-01'");
+  });
 
   it('is taken by the first run, renewed by it, refused to a second with the holder named', async () => {
     await holdRunLease(app.warehouse, { runId: 'first', reconDate: date }, 60);
@@ -231,6 +234,42 @@ describe('a run that fails or dies', () => {
     expect(taken.status).toBe('SUCCEEDED');
     expect((await leases()).filter((l) => l.recon_date === D)).toEqual([]);
   }, 180_000);
+});
+
+describe('recon lease', () => {
+  it('lists who holds which date, and gives back a dead run’s date only when named as its holder', async () => {
+    await holdRunLease(app.warehouse, { runId: 'dead-run', reconDate: D }, 60);
+    const cli = async (argv: string[]) => {
+      const x = io({ ...env, RECON_HOME: home });
+      return { code: await main(argv, x), out: x.stdout(), err: x.stderr() };
+    };
+    const listed = await cli(['lease', 'list']);
+    expect(listed.code).toBe(0);
+    expect(listed.out).toMatch(new RegExp(`${D} +│? *dead-run .* held`));
+    const json = await cli(['lease', 'list', '--json']);
+    expect(JSON.parse(json.out)).toEqual([
+      expect.objectContaining({ reconDate: D, runId: 'dead-run', live: true }),
+    ]);
+
+    const wrong = await cli(['lease', 'release', '--date', D, '--run', 'some-other-run']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.err).toBe(
+      `error: business date ${D} is held by run dead-run, not some-other-run: nothing released\n`,
+    );
+    expect(await cli(['lease', 'release', '--date', D, '--run', "x' OR '1'='1"])).toMatchObject({ code: 2 });
+    expect((await leaseHolder(app.warehouse, D))!.runId).toBe('dead-run');
+
+    const released = await cli(['lease', 'release', '--date', D, '--run', 'dead-run']);
+    expect(released.code).toBe(0);
+    expect(released.out).toMatch(new RegExp(`^Released business date ${D} from run dead-run \\(held since `));
+    expect((await cli(['lease', 'list'])).out).toBe('No business date is being reconciled.\n');
+    expect(await cli(['lease', 'release', '--date', D, '--run', 'dead-run'])).toMatchObject({
+      code: 1,
+      err: `error: nobody holds business date ${D}: nothing to release\n`,
+    });
+    const next = await runPipeline(app.runtime, { reconDate: D, asOf: AS_OF, runId: 'after-release' });
+    expect(next.status).toBe('SUCCEEDED');
+  }, 120_000);
 });
 
 describe('a run and a triage command at once', () => {

@@ -94,6 +94,14 @@ export class RunInProgressError extends ReconError {
   }
 }
 
+/** A lease operation asked for does not apply (the date is held by another run, or by none). */
+export class LeaseError extends ReconError {
+  constructor(message: string, options: { cause?: unknown; context?: Record<string, unknown> } = {}) {
+    super(message, options);
+    this.name = 'LeaseError';
+  }
+}
+
 /** Short, single-line description of any thrown value, safe for logs (no stack). */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;

@@ -11,6 +11,7 @@ import { registerAnomalyCommands } from './anomalies.ts';
 import { registerAwsCommands } from './aws.ts';
 import { registerDashboardCommand } from './dashboard.ts';
 import { runDemo } from './demo.ts';
+import { registerLeaseCommands } from './lease.ts';
 import { registerReportCommands } from './report.ts';
 import { backfillCommand, dqCommand, EXIT, runCommand } from './run-commands.ts';
 
@@ -172,6 +173,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerDashboardCommand(program, io, setExit);
   registerReportCommands(program, io, setExit);
   registerAlertCommands(program, io, setExit);
+  registerLeaseCommands(program, io, setExit);
   return program;
 }
 

@@ -10,7 +10,7 @@
  * Different dates do not exclude each other (a backfill runs several at once); their writing
  * transactions are serialized by the pipeline lock instead (ddl/017_pipeline_lock.sql).
  */
-import { PipelineError, RunInProgressError } from '../errors.ts';
+import { LeaseError, PipelineError, RunInProgressError } from '../errors.ts';
 import { isValidDate } from '../time.ts';
 import { modelSteps } from '../warehouse/model.ts';
 import type { SqlExecutor, Warehouse } from '../warehouse/types.ts';
@@ -89,6 +89,54 @@ export async function releaseRunLease(
   input: Pick<RunInput, 'runId' | 'reconDate'>,
 ): Promise<void> {
   await tx.execute(modelSteps(MODEL)('release'), { reconDate: input.reconDate, runId: input.runId });
+}
+
+/** Every lease held now (expired ones included until taken over or released), by date. */
+export async function listLeases(
+  db: SqlExecutor,
+): Promise<(LeaseHolder & { reconDate: string; renewedAt: string })[]> {
+  const rows = await db.query<{
+    recon_date: string;
+    run_id: string;
+    acquired_at: string;
+    renewed_at: string;
+    expires_at: string;
+    live: string;
+  }>(modelSteps(MODEL)('list'));
+  return rows.map((r) => ({
+    reconDate: r.recon_date,
+    runId: r.run_id,
+    acquiredAt: r.acquired_at,
+    renewedAt: r.renewed_at,
+    expiresAt: r.expires_at,
+    live: String(r.live) === '1',
+  }));
+}
+
+/**
+ * Release the lease `runId` holds on `reconDate` — what an operator does for a run known to be dead
+ * (a killed process) instead of waiting for the lease to expire.
+ * @throws LeaseError when the date's lease is not held by that run (nothing is changed).
+ */
+export async function releaseLeaseOf(
+  wh: Warehouse,
+  input: Pick<RunInput, 'runId' | 'reconDate'>,
+): Promise<LeaseHolder> {
+  if (!RUN_ID_RE.test(input.runId)) throw new PipelineError(`invalid run id "${input.runId}"`);
+  if (!isValidDate(input.reconDate)) throw new PipelineError(`invalid recon date "${input.reconDate}"`);
+  return wh.transaction(async (tx) => {
+    await tx.execute(modelSteps(MODEL)('lock'));
+    const holder = await leaseHolder(tx, input.reconDate);
+    if (holder?.runId !== input.runId) {
+      throw new LeaseError(
+        holder
+          ? `business date ${input.reconDate} is held by run ${holder.runId}, not ${input.runId}: nothing released`
+          : `nobody holds business date ${input.reconDate}: nothing to release`,
+      );
+    }
+    await releaseRunLease(tx, input);
+    return holder;
+  });
 }
 
 /** The tasks of an execution that hold the date's lease before they run. */
