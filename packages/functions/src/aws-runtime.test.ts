@@ -360,5 +360,18 @@ describe('WeCom webhooks from SecureString parameters', () => {
       ],
     ]);
     expect(JSON.stringify(logger.warn.mock.calls)).not.toContain('key=');
+    // Read webhooks join the secrets scrubbed from every logged error.
+    expect(redactSecrets('POST https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k1 failed')).toBe(
+      'POST *** failed',
+    );
+  });
+
+  it('scrubs a webhook key wherever it appears once the webhook was read', async () => {
+    const parameters = {
+      getMultiple: async () => ({}),
+      get: async () => 'https://hook.example/send?key=wk-7f3a9c1e',
+    };
+    await wecomWebhooks({ RECON_PARAMETER_ROOT: '/dev/recon' }, parameters, warn());
+    expect(redactSecrets('rejected key wk-7f3a9c1e')).toBe('rejected key ***');
   });
 });

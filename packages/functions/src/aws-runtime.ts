@@ -248,10 +248,24 @@ export function mysqlConfigFromSecret(
 /** Secret values seen by this container, scrubbed from anything {@link redactSecrets} is given. */
 const knownSecrets = new Set<string>();
 
-/** Replace every known secret value (database passwords) in `text` with `***`. */
+/** Register a webhook URL and its query values (the key) as secrets {@link redactSecrets} scrubs. */
+function rememberWebhookSecrets(webhook: string): void {
+  knownSecrets.add(webhook);
+  try {
+    for (const v of new URL(webhook).searchParams.values()) knownSecrets.add(v);
+  } catch {
+    // Not a URL: the whole value is registered already.
+  }
+}
+
+/**
+ * Replace every known secret value (database passwords, webhook URLs and keys) in `text` with
+ * `***`, longest first (a URL before the key inside it).
+ */
 export function redactSecrets(text: string): string {
   let out = text;
-  for (const s of knownSecrets) if (s.length >= 4) out = out.split(s).join('***');
+  const secrets = [...knownSecrets].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+  for (const s of secrets) out = out.split(s).join('***');
   return out;
 }
 
@@ -414,8 +428,10 @@ export async function wecomWebhooks(
     const parameter = `${parameterPath(env)}${name}`;
     try {
       const value = await parameters.get(parameter, { decrypt: true, maxAge: parametersMaxAge(env) });
-      if (typeof value === 'string' && value.trim() !== '') out[channel] = value.trim();
-      else logger.warn('WeCom webhook parameter is empty or missing', { parameter });
+      if (typeof value === 'string' && value.trim() !== '') {
+        out[channel] = value.trim();
+        rememberWebhookSecrets(out[channel]);
+      } else logger.warn('WeCom webhook parameter is empty or missing', { parameter });
     } catch (error) {
       logger.warn('WeCom webhook parameter not readable', {
         parameter,

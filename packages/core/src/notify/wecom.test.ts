@@ -63,6 +63,16 @@ describe('postWecomMarkdown', () => {
     expect(result.error).not.toContain('SECRET');
   });
 
+  it('removes the key from an errmsg before cutting it short (a cut key would no longer match)', async () => {
+    // The key straddles the 120th character of errmsg.
+    const errmsg = `${'h'.repeat(120 - 'url '.length - URL_WITH_KEY.length + 6)}url ${URL_WITH_KEY}`;
+    const t = scripted([{ status: 200, body: JSON.stringify({ errcode: 93000, errmsg }) }]);
+    const result = await postWecomMarkdown(URL_WITH_KEY, 'x', { ...t, maxAttempts: 1 });
+    expect(result.error).toContain('errcode 93000');
+    expect(result.error).not.toContain('0f1e2d3c');
+    expect(result.error).not.toContain('SECRET');
+  });
+
   it('does not retry a 4xx answer (it would not change)', async () => {
     const t = scripted([{ status: 404, body: 'no such hook' }]);
     const result = await postWecomMarkdown(URL_WITH_KEY, 'x', t);

@@ -74,19 +74,30 @@ export function wecomMarkdownBody(content: string): string {
   return JSON.stringify({ msgtype: 'markdown', markdown: { content } });
 }
 
-/** Replace the URL, its query and its key wherever they appear (errors of a transport may quote them). */
-function scrub(text: string, url: URL): string {
+/**
+ * Replace the URL, its query and its key wherever they appear (errors of a transport, and a
+ * server's answer, may quote them). Done before any text is cut short: a cut could split a key,
+ * leaving a part of it that no longer matches.
+ */
+function redactKey(text: string, url: URL): string {
   let out = text;
   const secrets = [url.href, url.search.slice(1), ...[...url.searchParams.values()]].filter(
     (s) => s.length >= 4,
   );
   for (const secret of secrets.sort((a, b) => b.length - a.length)) out = out.split(secret).join('…');
+  return out;
+}
+
+/** {@link redactKey}, then cut to 300 characters. */
+function scrub(text: string, url: URL): string {
+  const out = redactKey(text, url);
   return out.length > 300 ? `${out.slice(0, 300)}…` : out;
 }
 
 type AttemptResult = { ok: true } | { ok: false; retry: boolean; error: string };
 
-function judge(answer: HttpAnswer): AttemptResult {
+/** What an answer means; `url` is redacted from the server's `errmsg` before it is cut short. */
+function judge(answer: HttpAnswer, url: URL): AttemptResult {
   if (answer.status >= 500 || answer.status === 429) {
     return { ok: false, retry: true, error: `HTTP ${answer.status}` };
   }
@@ -106,7 +117,7 @@ function judge(answer: HttpAnswer): AttemptResult {
   return {
     ok: false,
     retry: true,
-    error: `errcode ${String(errcode)}${typeof errmsg === 'string' ? ` (${errmsg.slice(0, 120)})` : ''}`,
+    error: `errcode ${String(errcode)}${typeof errmsg === 'string' ? ` (${redactKey(errmsg, url).slice(0, 120)})` : ''}`,
   };
 }
 
@@ -150,7 +161,7 @@ export async function postWecomMarkdown(
     if (attempt > 1) await sleep(backoffMs * 2 ** (attempt - 2));
     let result: AttemptResult;
     try {
-      result = judge(await post(parsed.href, body, { timeoutMs }));
+      result = judge(await post(parsed.href, body, { timeoutMs }), parsed);
     } catch (error) {
       const cause = (error as { cause?: unknown }).cause;
       const detail = [error instanceof Error ? error.message : String(error)];
