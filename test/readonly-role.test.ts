@@ -17,6 +17,7 @@ import { allDashboards } from '../packages/dashboards/src/grafana/dashboards.ts'
 import { expandMacros, type VariableSelection } from '../packages/dashboards/src/grafana/macros.ts';
 import { variableSql } from '../packages/dashboards/src/grafana/variables.ts';
 import { type App, openApp } from '../packages/core/src/app.ts';
+import { main } from '../packages/core/src/cli/main.ts';
 import { runPipeline } from '../packages/core/src/pipeline/local-runner.ts';
 import { SOURCE_IDS } from '../packages/core/src/sources/spec.ts';
 import { generate } from '../packages/core/src/synthetic/generator.ts';
@@ -25,6 +26,7 @@ import { toIso } from '../packages/core/src/time.ts';
 import { migrate, skipIfProbe } from '../packages/core/src/warehouse/migrate.ts';
 import { PostgresWarehouse } from '../packages/core/src/warehouse/postgres.ts';
 import type { Warehouse, WarehouseTx } from '../packages/core/src/warehouse/types.ts';
+import { io } from './support/cli-io.ts';
 import { createTestPgDatabase, TEST_PG_URL } from './support/databases.ts';
 
 const GROUP_MIGRATION = 'ddl/019_readonly_group.sql';
@@ -163,6 +165,44 @@ describe('a member of recon_readonly', () => {
     expect(rows).toEqual([{ x: 7 }]);
     expect(await asReader('INSERT INTO recon.added_later VALUES (8)')).toBe('42501');
   });
+});
+
+describe('the recon command with a read-only user', () => {
+  it('reads (anomalies, data quality, leases, a report, the dashboard) and is refused every change', async () => {
+    const url = new URL(db.url);
+    url.username = reader;
+    url.password = password;
+    const home = mkdtempSync(join(tmpdir(), 'recon-ro-cli-'));
+    const cli = async (argv: string[]) => {
+      const x = io({ RECON_HOME: home, RECON_WAREHOUSE_URL: url.toString() });
+      return { code: await main(argv, x), out: x.stdout(), err: x.stderr() };
+    };
+    const listed = await cli(['anomalies', 'list', '--status', 'all', '--json']);
+    expect(listed.code, listed.err).toBe(0);
+    const ids = (JSON.parse(listed.out) as { anomaly_id: string }[]).map((a) => a.anomaly_id);
+    expect(ids.length).toBeGreaterThan(0);
+    expect((await cli(['anomalies', 'show', ids[0]!, '--json'])).code).toBe(0);
+    expect((await cli(['dq', '--date', '2026-10-06', '--as-of', '2026-10-07T12:00:00Z'])).code).not.toBe(1);
+    expect(await cli(['lease', 'list'])).toMatchObject({ code: 0 });
+    const report = await cli(['report', 'daily', '--date', '2026-10-06', '--out', join(home, 'reports')]);
+    expect(report.code, report.err).toBe(0);
+    const dashboard = await cli(['dashboard', '--out', join(home, 'dashboard.html')]);
+    expect(dashboard.code, dashboard.err).toBe(0);
+    expect(await cli(['migrate'])).toMatchObject({
+      code: 0,
+      out: expect.stringMatching(/^Applied 0 migration/),
+    });
+
+    const before = await app.warehouse.query(
+      'SELECT anomaly_id, status FROM recon.dwd_recon_anomalies ORDER BY 1',
+    );
+    const refused = await cli(['anomalies', 'investigate', ids[0]!, '--by', 'reader']);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/^error: .*permission denied/);
+    expect(
+      await app.warehouse.query('SELECT anomaly_id, status FROM recon.dwd_recon_anomalies ORDER BY 1'),
+    ).toEqual(before);
+  }, 120_000);
 });
 
 describe('creating the cluster-wide group', () => {

@@ -22,7 +22,7 @@ import {
 } from '../anomalies/queries.ts';
 import type { Severity } from '../anomalies/types.ts';
 import { UsageError } from '../errors.ts';
-import { refreshReportingViews } from '../reporting/refresh.ts';
+import { refreshReportingViewsIfPermitted } from '../reporting/refresh.ts';
 import { SOURCE_TABLES } from '../sources/spec.ts';
 import { addDays, isValidDate } from '../time.ts';
 import type { Row, SqlExecutor } from '../warehouse/types.ts';
@@ -548,7 +548,7 @@ export async function gatherDashboardData(
   options: DashboardOptions = {},
 ): Promise<DashboardData> {
   const { days, maxAnomalies } = checkOptions(options);
-  if (options.refresh !== false) await refreshReportingViews(db);
+  if (options.refresh !== false) await refreshReportingViewsIfPermitted(db);
   const generatedAt = (options.now ?? new Date()).toISOString();
 
   let to = options.endDate ?? null;

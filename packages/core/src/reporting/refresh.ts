@@ -4,6 +4,7 @@
  * health. Each REFRESH runs on its own, outside any transaction: Redshift runs REFRESH
  * MATERIALIZED VIEW as a transaction of its own.
  */
+import { WarehouseError } from '../errors.ts';
 import type { SqlExecutor } from '../warehouse/types.ts';
 
 /** The materialized views, in refresh order. */
@@ -31,4 +32,18 @@ export async function refreshReportingViews(db: SqlExecutor): Promise<RefreshOut
     refreshed.push({ view, seconds: Number(((performance.now() - t0) / 1000).toFixed(3)) });
   }
   return { refreshed, startedAt, finishedAt: new Date().toISOString() };
+}
+
+/**
+ * {@link refreshReportingViews} before reading them (reports, the dashboard); a reader who may
+ * not refresh (the read-only group: only the views' owner may, SQLSTATE 42501) reads them as the
+ * last pipeline run left them, and gets null.
+ */
+export async function refreshReportingViewsIfPermitted(db: SqlExecutor): Promise<RefreshOutcome | null> {
+  try {
+    return await refreshReportingViews(db);
+  } catch (error) {
+    if (error instanceof WarehouseError && error.context['sqlstate'] === '42501') return null;
+    throw error;
+  }
 }

@@ -13,7 +13,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { Decimal } from 'decimal.js';
 import { fitLines, WECOM_MARKDOWN_MAX_BYTES } from '../notify/wecom.ts';
-import { refreshReportingViews } from '../reporting/refresh.ts';
+import { refreshReportingViewsIfPermitted } from '../reporting/refresh.ts';
 import { addDays } from '../time.ts';
 import { modelSteps } from '../warehouse/model.ts';
 import type { SqlExecutor } from '../warehouse/types.ts';
@@ -423,7 +423,7 @@ export interface DailyReportOptions {
  * @throws ReportError when the date has neither a run nor a result.
  */
 export async function buildDailyReport(db: SqlExecutor, options: DailyReportOptions): Promise<BuiltReport> {
-  if (options.refresh ?? true) await refreshReportingViews(db);
+  if (options.refresh ?? true) await refreshReportingViewsIfPermitted(db);
   const data = await loadDailyReportData(db, options.date, options.now);
   const dashboardUrl = options.dashboardUrl ?? null;
   const markdown = renderDailyMarkdown(data, { dashboardUrl }).text;

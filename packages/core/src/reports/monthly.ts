@@ -9,7 +9,7 @@
  */
 import { Decimal } from 'decimal.js';
 import type { Settings } from '../settings.ts';
-import { refreshReportingViews } from '../reporting/refresh.ts';
+import { refreshReportingViewsIfPermitted } from '../reporting/refresh.ts';
 import { addDays } from '../time.ts';
 import { modelSteps } from '../warehouse/model.ts';
 import type { SqlExecutor } from '../warehouse/types.ts';
@@ -157,7 +157,7 @@ export async function buildMonthlyReport(
   settings: Settings,
   options: MonthlyReportOptions,
 ): Promise<BuiltReport> {
-  if (options.refresh ?? true) await refreshReportingViews(db);
+  if (options.refresh ?? true) await refreshReportingViewsIfPermitted(db);
   const data = await loadMonthlyReportData(db, settings, options.month, options.now);
   const stem = `monthly-${data.month}`;
   const pdf: ReportArtifact = {

@@ -6,7 +6,7 @@
  * figures, so the file always has four weeks.
  */
 import { stringify } from 'csv-stringify/sync';
-import { refreshReportingViews } from '../reporting/refresh.ts';
+import { refreshReportingViewsIfPermitted } from '../reporting/refresh.ts';
 import { addDays } from '../time.ts';
 import { modelSteps } from '../warehouse/model.ts';
 import type { SqlExecutor } from '../warehouse/types.ts';
@@ -204,7 +204,7 @@ export interface WeeklyReportOptions {
  * @throws ReportError when none of the four weeks has a result.
  */
 export async function buildWeeklyReport(db: SqlExecutor, options: WeeklyReportOptions): Promise<BuiltReport> {
-  if (options.refresh ?? true) await refreshReportingViews(db);
+  if (options.refresh ?? true) await refreshReportingViewsIfPermitted(db);
   const data = await loadWeeklyReportData(db, options.date, options.now);
   const period = `${data.weeks[0]!.weekStart} … ${data.weeks.at(-1)!.weekEnd}`;
   const stem = `weekly-${data.weeks.at(-1)!.weekStart}`;

@@ -17,7 +17,7 @@ import { PgliteWarehouse } from './pglite.ts';
 import { PostgresWarehouse } from './postgres.ts';
 import { RedshiftDataWarehouse } from './redshift-data.ts';
 import { parseRedshiftDataUrl, type RedshiftDataUrlTarget, URL_COPY_ROLE_SOURCE } from './redshift-url.ts';
-import { applyShims } from './shims.ts';
+import { ensureShims } from './shims.ts';
 import type { Warehouse } from './types.ts';
 
 /** Options of {@link openWarehouse}. */
@@ -102,7 +102,7 @@ export async function openWarehouse(
     wh = await PgliteWarehouse.open({ dataDir: target.dataDir });
   }
   try {
-    await applyShims(wh);
+    await ensureShims(wh);
   } catch (error) {
     await wh.close().catch(() => {});
     throw error;

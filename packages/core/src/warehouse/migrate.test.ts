@@ -324,7 +324,7 @@ describe('migrate on Redshift (mocked Data API)', () => {
     redshift.restore();
   });
 
-  it('bootstraps, then applies each file in its own session transaction with the rendered DDL and no shims', async () => {
+  it('reads what is recorded, bootstraps, then applies each file in its own session transaction with the rendered DDL and no shims', async () => {
     const api = fakeDataApi(redshift, (sql) =>
       sql.startsWith('SELECT COUNT(*) AS n FROM recon.schema_migrations')
         ? { columns: [{ name: 'n', typeName: 'int8' }], records: [[{ longValue: 0 }]] }
@@ -345,7 +345,13 @@ describe('migrate on Redshift (mocked Data API)', () => {
     const sqls = inputs.map((i) => i.Sql ?? '');
     expect(sqls.some((s) => /CREATE (OR REPLACE )?FUNCTION/i.test(s))).toBe(false);
     const bootstrap = migrationStatements(BOOTSTRAP_MIGRATION, REDSHIFT_DIALECT);
-    expect(inputs.slice(0, 2)).toEqual(
+    // First one read of what is recorded (nothing here: not up to date), then the bootstrap.
+    expect(inputs[0]).toEqual({
+      WorkgroupName: 'recon-wg',
+      Database: 'recon',
+      Sql: 'SELECT version FROM recon.schema_migrations',
+    });
+    expect(inputs.slice(1, 3)).toEqual(
       bootstrap.map((Sql) => ({ WorkgroupName: 'recon-wg', Database: 'recon', Sql })),
     );
     // One session transaction per file: BEGIN, lock, check, statements, record, COMMIT.
@@ -370,5 +376,26 @@ describe('migrate on Redshift (mocked Data API)', () => {
     expect(
       staging.filter((s) => /\nDISTSTYLE KEY DISTKEY \([a-z_]+\) COMPOUND SORTKEY \(biz_date\)$/.test(s)),
     ).toHaveLength(9);
+  });
+
+  it('reads the recorded versions once and does nothing else: no bootstrap, no lock, no transaction', async () => {
+    redshift.reset();
+    const files = ['ddl/001_schema.sql', 'ddl/002_staging_tables.sql'];
+    const api = fakeDataApi(redshift, (sql) =>
+      sql === 'SELECT version FROM recon.schema_migrations'
+        ? {
+            columns: [{ name: 'version', typeName: 'varchar' }],
+            records: files.map((f) => [{ stringValue: f }]),
+          }
+        : {},
+    );
+    const wh = new RedshiftDataWarehouse({
+      workgroupName: 'recon-wg',
+      database: 'recon',
+      client: new RedshiftDataClient({ region: 'us-east-1' }),
+      sleep: () => Promise.resolve(),
+    });
+    expect(await migrate(wh, { files })).toEqual({ applied: [], skipped: files });
+    expect(api.inputs().map((i) => i.Sql)).toEqual(['SELECT version FROM recon.schema_migrations']);
   });
 });

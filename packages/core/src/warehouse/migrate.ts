@@ -10,7 +10,7 @@
 import { listSql, registerModel, splitStatements, sqlFile } from '@recon/sql';
 import { type ReconError, WarehouseError } from '../errors.ts';
 import { mapWarehouseError } from './map-error.ts';
-import { applyShims } from './shims.ts';
+import { applyShims, ensureShims } from './shims.ts';
 import type { Warehouse, WarehouseDialect } from './types.ts';
 import { dateToUtcText } from './values.ts';
 
@@ -80,6 +80,16 @@ function isDuplicateObject(error: ReconError): boolean {
   return code === '42710' || code === '23505' || /already exists/i.test(error.message);
 }
 
+/** The versions recorded in `recon.schema_migrations`, or null when it cannot be read (not there yet). */
+async function recordedVersions(wh: Warehouse): Promise<Set<string> | null> {
+  try {
+    const rows = await wh.query<{ version: string }>('SELECT version FROM recon.schema_migrations');
+    return new Set(rows.map((r) => r.version));
+  } catch {
+    return null;
+  }
+}
+
 async function bootstrap(wh: Warehouse): Promise<void> {
   const statements = migrationStatements(BOOTSTRAP_MIGRATION, wh.dialect);
   // Two processes creating the schema at the same moment can collide on the catalog's unique
@@ -106,6 +116,13 @@ async function bootstrap(wh: Warehouse): Promise<void> {
 export async function migrate(wh: Warehouse, options: MigrateOptions = {}): Promise<MigrateResult> {
   const files = options.files ?? listSql('ddl');
   const now = options.now ?? (() => new Date());
+  // Up to date already (the usual case): no bootstrap, no locks — one read. A user of the
+  // read-only group gets this far too, so its read commands work.
+  const recorded = await recordedVersions(wh);
+  if (recorded !== null && files.every((f) => recorded.has(f))) {
+    await ensureShims(wh);
+    return { applied: [], skipped: [...files] };
+  }
   await applyShims(wh);
   await bootstrap(wh);
   const result: MigrateResult = { applied: [], skipped: [] };

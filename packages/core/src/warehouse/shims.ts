@@ -41,6 +41,8 @@ export async function applyShims(wh: Warehouse): Promise<string[]> {
       return files;
     } catch (error) {
       lastError = error;
+      // Not allowed is not transient: a read-only user gets the answer at once.
+      if (mapWarehouseError(error, { dialect: wh.dialect.name }).context['sqlstate'] === '42501') break;
       await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
     }
   }
@@ -49,4 +51,43 @@ export async function applyShims(wh: Warehouse): Promise<string[]> {
     cause: lastError,
     context: { ...mapped.context, model: files.join(', ') },
   });
+}
+
+/** The functions the dialect's shim files create (`CREATE OR REPLACE FUNCTION schema.name`) that do not exist. */
+export async function missingShimFunctions(wh: Warehouse): Promise<string[]> {
+  const files = shimDirsOf(wh.dialect).flatMap((dir) => listSql(`shims/${dir}`));
+  const names = new Set<string>();
+  for (const file of files) {
+    for (const m of sqlFile(file).matchAll(/CREATE OR REPLACE FUNCTION\s+([a-z_]+)\.([a-z_]+)\s*\(/gi)) {
+      names.add(`${m[1]!.toLowerCase()}.${m[2]!.toLowerCase()}`);
+    }
+  }
+  if (names.size === 0) return [];
+  const rows = await wh.query<{ name: string }>(
+    `SELECT n.nspname || '.' || p.proname AS name
+     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace`,
+  );
+  const present = new Set(rows.map((r) => r.name));
+  return [...names].filter((n) => !present.has(n)).sort();
+}
+
+/**
+ * {@link applyShims}; a user who may not create them (the read-only group: SQLSTATE 42501) works
+ * on with the shims the pipeline's user created, when they all exist.
+ * @throws WarehouseError naming the missing functions when such a user finds some absent.
+ */
+export async function ensureShims(wh: Warehouse): Promise<void> {
+  try {
+    await applyShims(wh);
+  } catch (error) {
+    if (!(error instanceof WarehouseError) || error.context['sqlstate'] !== '42501') throw error;
+    const missing = await missingShimFunctions(wh);
+    if (missing.length > 0) {
+      throw new WarehouseError(
+        `the warehouse lacks the functions ${missing.join(', ')} and this user may not create them: ` +
+          'run `recon migrate` once as the pipeline user',
+        { cause: error, context: error.context },
+      );
+    }
+  }
 }
