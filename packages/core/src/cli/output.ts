@@ -3,6 +3,7 @@
  */
 import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
+import Decimal from 'decimal.js';
 import type { PipelineProgress } from '../pipeline/local-runner.ts';
 import { ANOMALY_NAMES } from '../anomalies/types.ts';
 import type { DqResult } from '../dq/types.ts';
@@ -196,10 +197,12 @@ export function renderRun(s: RunSummary): string {
     const changes = a.applied
       ? ` (this run: ${a.applied.detected} new, ${a.applied.escalated} escalated, ${a.applied.autoResolved} auto-resolved, ${a.applied.reopened} re-opened)`
       : '';
+    // The average is exact in the summary (and --json); one decimal is enough to read.
+    const average = a.average30d === null ? null : new Decimal(a.average30d).toFixed(1);
     const spike = a.spike
-      ? ` · SPIKE: more than the multiplier × the 30-day average ${a.average30d}`
-      : a.average30d !== null
-        ? ` · 30-day average ${a.average30d}`
+      ? ` · SPIKE: more than the multiplier × the 30-day average ${average}`
+      : average !== null
+        ? ` · 30-day average ${average}`
         : '';
     parts.push(
       `Anomalies of ${s.reconDate}: ${fmt(a.total)}${changes}${spike} · open in all: ${fmt(a.openTotal)}`,
