@@ -3,7 +3,7 @@
  */
 import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
-import Decimal from 'decimal.js';
+import { Decimal } from 'decimal.js';
 import type { PipelineProgress } from '../pipeline/local-runner.ts';
 import { ANOMALY_NAMES } from '../anomalies/types.ts';
 import type { DqResult } from '../dq/types.ts';
