@@ -87,6 +87,11 @@ const COMMANDS: [string, (v: string) => string[]][] = [
   ['anomalies investigate <id>', (v) => ['anomalies', 'investigate', v, '--by', 'tester']],
   ['anomalies resolve <id>', (v) => ['anomalies', 'resolve', v, '--note', 'n', '--by', 'tester']],
   ['dashboard --date', (v) => ['dashboard', '--date', v, '--out', join(home, 'd.html')]],
+  ['runs --date', (v) => ['runs', '--date', v]],
+  ['runs --status', (v) => ['runs', '--status', v]],
+  ['runs --limit', (v) => ['runs', '--limit', v]],
+  ['dead-letters --date', (v) => ['dead-letters', '--date', v]],
+  ['dead-letters --table', (v) => ['dead-letters', '--date', date, '--table', v]],
   ['lease release --date', (v) => ['lease', 'release', '--date', v, '--run', 'r1']],
   ['lease release --run', (v) => ['lease', 'release', '--date', date, '--run', v]],
 ];

@@ -92,6 +92,8 @@ const PRINTS: Record<string, RegExp> = {
   'aws backfill': /Backfill \S+ … \S+ on stage prod: (\d+)\/\1 date\(s\) succeeded/,
   'aws executions': /name\s+│ recon date │ status/,
   'aws redrive': /^Redriven execution \S+ \(\d{4}-\d{2}-\d{2}, stage prod\): SUCCEEDED/,
+  runs: /│ run\s+│ date\s+│ status[\s\S]*│ SUCCEEDED|^No run recorded\.\n$/,
+  'dead-letters': /row\(s\) dead-lettered for 2026-11-20|^No row was dead-lettered for 2026-11-20\.\n$/,
   'lease list':
     /business date[\s\S]*2026-11-20 +│? *20261120-deadbeef[\s\S]* held|^No business date is being reconciled\.\n$/,
   'lease release': /^Released business date 2026-11-20 from run 20261120-deadbeef \(held since /,

@@ -11,6 +11,7 @@ import { registerAnomalyCommands } from './anomalies.ts';
 import { registerAwsCommands } from './aws.ts';
 import { registerDashboardCommand } from './dashboard.ts';
 import { runDemo } from './demo.ts';
+import { registerHistoryCommands } from './history.ts';
 import { registerLeaseCommands } from './lease.ts';
 import { registerReportCommands } from './report.ts';
 import { backfillCommand, dqCommand, EXIT, runCommand } from './run-commands.ts';
@@ -174,6 +175,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerReportCommands(program, io, setExit);
   registerAlertCommands(program, io, setExit);
   registerLeaseCommands(program, io, setExit);
+  registerHistoryCommands(program, io, setExit);
   return program;
 }
 
