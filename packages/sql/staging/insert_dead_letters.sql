@@ -46,3 +46,9 @@ WHERE n.dup_rank = 1
 
 -- step: drop_incoming
 DROP TABLE {{incoming}};
+
+-- step: purge_expired
+-- Retention (setting deadLetterRetentionDays, seed Appendix B): dead letters stored more than that
+-- many days ago are deleted. A row still bad in the source is dead-lettered again when re-read.
+DELETE FROM recon.dwd_recon_dead_letter
+WHERE created_at < DATEADD('day', -CAST(:retentionDays AS INTEGER), GETDATE());

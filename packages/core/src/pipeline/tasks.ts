@@ -34,6 +34,7 @@ import {
   DELETED_COLUMN,
   type DeadLetterRow,
   insertDeadLetters,
+  purgeExpiredDeadLetters,
   loadStagingTable,
   type StagingLoadSource,
   truncateUtf8,
@@ -116,6 +117,8 @@ export interface TableLoadResult {
 export interface LoadResult {
   tables: TableLoadResult[];
   deadLettersInserted: number;
+  /** Dead letters older than `deadLetterRetentionDays` deleted by this load. */
+  deadLettersPurged: number;
   /** Seconds spent preparing the load files, in the load transaction, and refreshing statistics. */
   seconds: { prepare: number; merge: number; analyze: number };
   startedAt: string;
@@ -482,7 +485,7 @@ export async function loadStaging(
     }
     const prepare = elapsed(started);
     const mergeStarted = performance.now();
-    const { tables, inserted } = await rt.warehouse.transaction(async (tx) => {
+    const { tables, inserted, purged } = await rt.warehouse.transaction(async (tx) => {
       await lockPipeline(tx);
       const tables: TableLoadResult[] = [];
       for (const { spec, source } of prepared) {
@@ -490,7 +493,8 @@ export async function loadStaging(
         tables.push({ table: spec.table, stagingTable: spec.staging.name, ...r });
       }
       const inserted = deadLetters.length ? await insertDeadLetters(tx, deadLetters) : 0;
-      return { tables, inserted };
+      const purged = await purgeExpiredDeadLetters(tx, rt.settings.deadLetterRetentionDays);
+      return { tables, inserted, purged };
     });
     const merge = elapsed(mergeStarted);
     const analyzeStarted = performance.now();
@@ -500,7 +504,14 @@ export async function loadStaging(
       prepared.map(({ spec }) => spec.staging.name),
     );
     const seconds = { prepare, merge, analyze: elapsed(analyzeStarted) };
-    return { tables, deadLettersInserted: inserted, seconds, startedAt, finishedAt: now() };
+    return {
+      tables,
+      deadLettersInserted: inserted,
+      deadLettersPurged: purged,
+      seconds,
+      startedAt,
+      finishedAt: now(),
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { WarehouseError } from '../errors.ts';
 import { sourceTable } from '../sources/spec.ts';
-import { type DeadLetterRow, insertDeadLetters, loadStagingTable, truncateUtf8 } from './load.ts';
+import {
+  type DeadLetterRow,
+  insertDeadLetters,
+  loadStagingTable,
+  purgeExpiredDeadLetters,
+  truncateUtf8,
+} from './load.ts';
 import { migrate } from './migrate.ts';
 import { engineCases } from './test-helpers.ts';
 import type { Warehouse } from './types.ts';
@@ -366,6 +372,24 @@ describe.each(engineCases())('staging load on $name', (engine) => {
         raw_row: '{"id":null}',
         created_at: '2024-03-02 06:00:00',
       });
+    });
+
+    it('purges dead letters stored longer ago than the retention, and only those', async () => {
+      const daysAgo = (d: number) =>
+        new Date(Date.now() - d * 86_400_000).toISOString().slice(0, 19).replace('T', ' ');
+      await wh.transaction((tx) =>
+        insertDeadLetters(tx, [
+          letter({ sourcePk: 'old', createdAt: daysAgo(31) }),
+          letter({ sourcePk: 'recent', createdAt: daysAgo(29) }),
+        ]),
+      );
+      expect(await wh.transaction((tx) => purgeExpiredDeadLetters(tx, 30))).toBe(1);
+      const left = await wh.query<{ source_pk: string }>(
+        "SELECT source_pk FROM recon.dwd_recon_dead_letter WHERE source_pk IN ('old', 'recent')",
+      );
+      expect(left).toEqual([{ source_pk: 'recent' }]);
+      expect(await wh.transaction((tx) => purgeExpiredDeadLetters(tx, 30))).toBe(0);
+      await expect(wh.transaction((tx) => purgeExpiredDeadLetters(tx, 0))).rejects.toThrow(RangeError);
     });
 
     it('de-duplicates within one call and keeps distinct keyless rows apart', async () => {

@@ -126,6 +126,9 @@ export interface DeadLetterRow {
   createdAt?: string;
 }
 
+/** The temp table dead letters are offered through (staging/insert_dead_letters.sql `{{incoming}}`). */
+const DEAD_LETTERS_INCOMING = 'tmp_dwd_recon_dead_letter_incoming';
+
 const DEAD_LETTER_COLUMNS = [
   'run_id',
   'recon_date',
@@ -137,6 +140,22 @@ const DEAD_LETTER_COLUMNS = [
   'raw_row',
   'created_at',
 ] as const;
+
+/**
+ * Delete the dead letters stored more than `retentionDays` days ago (warehouse clock), in the
+ * caller's transaction. @returns how many were deleted.
+ */
+export async function purgeExpiredDeadLetters(tx: WarehouseTx, retentionDays: number): Promise<number> {
+  if (!Number.isInteger(retentionDays) || retentionDays < 1) {
+    throw new RangeError(`retentionDays must be a whole number of days ≥ 1, got ${retentionDays}`);
+  }
+  return tx.execute(
+    modelSteps(INSERT_DEAD_LETTERS_MODEL, { incoming: DEAD_LETTERS_INCOMING })('purge_expired'),
+    {
+      retentionDays: String(retentionDays),
+    },
+  );
+}
 
 /** Truncate to at most `maxBytes` UTF-8 bytes without splitting a character (Redshift VARCHAR is bytes). */
 export function truncateUtf8(text: string, maxBytes: number): string {
@@ -166,7 +185,7 @@ export async function insertDeadLetters(
   if (rows.length === 0) return 0;
   const insertTime = dateToUtcText((options.now ?? (() => new Date()))());
   const batchSize = Math.max(1, Math.min(options.batchSize ?? 500, 5000));
-  const incoming = 'tmp_dwd_recon_dead_letter_incoming';
+  const incoming = DEAD_LETTERS_INCOMING;
   const s = modelSteps(INSERT_DEAD_LETTERS_MODEL, { incoming });
   await tx.execute(s('create_incoming'));
   const width = DEAD_LETTER_COLUMNS.length;

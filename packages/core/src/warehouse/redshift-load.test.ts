@@ -16,7 +16,7 @@ import { FileObjectStore, type ObjectStore } from '../staging/object-store.ts';
 import { S3ObjectStore } from '../staging/s3-object-store.ts';
 import { BusinessCalendar } from '../time.ts';
 import { fakeDataApi, type FakeScript } from './fake-data-api.ts';
-import { loadStagingTable, MERGE_STAGING_MODEL } from './load.ts';
+import { INSERT_DEAD_LETTERS_MODEL, loadStagingTable, MERGE_STAGING_MODEL } from './load.ts';
 import { modelSteps } from './model.ts';
 import { RedshiftDataWarehouse } from './redshift-data.ts';
 import { WarehouseWatermarkStore } from './watermarks.ts';
@@ -255,6 +255,10 @@ describe('staging load on Redshift (COPY from S3 Parquet)', () => {
       s('record_tombstones'),
       s('drop_latest'),
       s('drop_incoming'),
+      // Dead letters past their retention go in the same transaction.
+      modelSteps(INSERT_DEAD_LETTERS_MODEL, { incoming: 'tmp_dwd_recon_dead_letter_incoming' })(
+        'purge_expired',
+      ),
       'COMMIT',
     ]);
     for (const input of inSession) {
