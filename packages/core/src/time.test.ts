@@ -80,6 +80,17 @@ describe('date and instant parsing', () => {
     expect(parseSourceTimestamp('2026-03-08 02:30:00')).toBe(Date.UTC(2026, 2, 8, 2, 30));
   });
 
+  it('truncates fractional seconds, so an instant never moves onto the next second or business day', () => {
+    expect(parseSourceTimestamp('2026-03-09 03:59:59.9996')).toBe(Date.UTC(2026, 2, 9, 3, 59, 59, 999));
+    expect(parseSourceTimestamp('2026-03-09 03:59:59.999999')).toBe(Date.UTC(2026, 2, 9, 3, 59, 59, 999));
+    expect(parseSourceTimestamp('2026-03-09 03:59:59.5')).toBe(Date.UTC(2026, 2, 9, 3, 59, 59, 500));
+    expect(parseSourceTimestamp('2026-03-09 03:59:59.04')).toBe(Date.UTC(2026, 2, 9, 3, 59, 59, 40));
+    expect(canonicalTimestamp('2026-03-09 03:59:59.999900')?.text).toBe('2026-03-09 03:59:59');
+    // 23:59:59.9999 EDT is still the 8th in New York.
+    const ny = new BusinessCalendar('America/New_York');
+    expect(ny.dateOf(parseSourceTimestamp('2026-03-09 03:59:59.999900')!)).toBe('2026-03-08');
+  });
+
   it('requires a zone on --as-of', () => {
     expect(parseInstantArg('2026-11-21T06:00:00Z').toISOString()).toBe('2026-11-21T06:00:00.000Z');
     expect(parseInstantArg('2026-11-21T01:00:00-05:00').toISOString()).toBe('2026-11-21T06:00:00.000Z');

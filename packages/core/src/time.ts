@@ -54,7 +54,9 @@ export function parseSourceTimestamp(value: string): number | null {
   const ms = Date.UTC(y!, mo! - 1, d!, h!, mi!, s!);
   const check = new Date(ms);
   if (check.getUTCDate() !== d || check.getUTCMonth() !== mo! - 1) return null;
-  const frac = m[7] ? Math.round(Number(`0${m[7]}`) * 1000) : 0;
+  // Fractional seconds are truncated to whole milliseconds, never rounded: rounding would move
+  // 23:59:59.9996 onto the next second — and, at a business-day boundary, onto the next day.
+  const frac = m[7] ? Number(m[7].slice(1).padEnd(3, '0').slice(0, 3)) : 0;
   return ms + frac;
 }
 

@@ -11,6 +11,8 @@
 --     summed over the DISTINCT trade numbers the order's payments reference (trade_amount,
 --     trade_count, trade_complete_time = the latest); a trade referenced twice counts once;
 --   * payments_missing_trade counts successful payments whose trade_no has no successful trade.
+--     An empty or blank trade number identifies no trade: such a payment never finds one (even a
+--     trade whose number is blank too), so its order is MISSING_TRADE (DQ-02 counts those keys).
 -- match_status, first that applies: MISSING_PAYMENT (no successful payment), MISSING_TRADE
 -- (payments_missing_trade > 0), AMOUNT_MISMATCH_ORDER_PAY, AMOUNT_MISMATCH_ORDER_TRADE,
 -- AMOUNT_MISMATCH_PAY_TRADE (|a − b| > :l1AmountTolerance), MATCHED.
@@ -73,6 +75,7 @@ trade_totals AS (
     FROM recon.stg_recon_trades t
     JOIN (SELECT DISTINCT trade_no FROM order_payments) ref ON ref.trade_no = t.trade_no
     WHERE t.trade_status = 1
+      AND TRIM(t.trade_no) <> ''
     GROUP BY t.trade_no
 ),
 

@@ -9,7 +9,7 @@
 --   by_trade_no: only for orders with no by_order_id receipt, receipt.tp_serial_no = one of the
 --     trade numbers of the order's successful payments (match_key 'TRADE_NO'); each
 --     (order, receipt) pair is kept once, so a receipt is summed once however many payments
---     share its trade number.
+--     share its trade number. An empty or blank trade number identifies nothing: it finds no receipt.
 -- and combined with CASE (never an OR-join, which is quadratic). Several receipts are summed
 -- (receipt_count; receipt_id = the smallest; receipt_create_time = the earliest).
 -- match_status: MISSING_RECEIPT, AMOUNT_MISMATCH (|order − receipts| > :l2AmountTolerance), MATCHED.
@@ -95,6 +95,7 @@ fallback_pairs AS (
     JOIN active_receipts ar ON ar.tp_serial_no = otn.trade_no
     LEFT JOIN by_order_id bo ON bo.order_id = otn.order_id
     WHERE bo.order_id IS NULL
+      AND TRIM(otn.trade_no) <> ''
 ),
 
 by_trade_no AS (

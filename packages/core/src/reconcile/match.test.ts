@@ -157,6 +157,28 @@ describe.each(engineCases())('reconciliation matching on $name', (engine) => {
       });
     });
 
+    it('MISSING_TRADE: an empty or blank trade number finds no trade, not even a trade numbered the same', async () => {
+      await f.order({ id: 1, amount: '10.00' });
+      await f.payment({ id: 1, orderId: 1, tradeNo: '', amount: '10.00' });
+      await f.trade({ id: 1, tradeNo: '', amount: '10.00' });
+      await f.order({ id: 2, amount: '10.00' });
+      await f.payment({ id: 2, orderId: 2, tradeNo: '  ', amount: '10.00' });
+      await f.trade({ id: 2, tradeNo: '  ', amount: '10.00' });
+      // A receipt with a blank serial number is not found through the order's blank trade number.
+      await f.receipt({ id: 2, orderIdStr: null, tpSerialNo: '  ', amount: '10.00', fee: '4.66' });
+      await run();
+      for (const id of [1, 2]) {
+        expect(await orderRow('L1', id)).toMatchObject({
+          match_status: 'MISSING_TRADE',
+          payment_count: 1,
+          trade_count: 0,
+          payments_missing_trade: 1,
+          trade_amount: null,
+        });
+        expect(await orderRow('L2', id)).toMatchObject({ match_status: 'MISSING_RECEIPT', receipt_count: 0 });
+      }
+    });
+
     it('AMOUNT_MISMATCH_ORDER_PAY, _ORDER_TRADE and _PAY_TRADE, first that applies', async () => {
       await f.order({ id: 1, amount: '10.00' });
       await f.payment({ id: 1, orderId: 1, tradeNo: 'T1', amount: '9.00' });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { sourceTable } from '../sources/spec.ts';
 import type { RawRow } from '../sources/types.ts';
 import { BusinessCalendar } from '../time.ts';
-import { Standardizer } from './standardize.ts';
+import { normalizeRate, Standardizer } from './standardize.ts';
 
 const ny = new BusinessCalendar('America/New_York');
 
@@ -168,6 +168,69 @@ describe('standardization', () => {
       kind: 'dead',
       pk: '2',
       reason: /does not fit DECIMAL\(12,2\)/,
+    });
+  });
+  it('stages the USD code itself however the source wrote it (DQ-04 and matching compare with USD)', () => {
+    const s = new Standardizer(sourceTable('t_order'), ny);
+    for (const code of ['usd', 'USD ', ' Usd']) {
+      const r = s.standardize(order({ currency_code: code }));
+      if (r.kind !== 'row') throw new Error(`${code}: ${r.kind}`);
+      expect(named('t_order', r.values).currency_code).toBe('USD');
+    }
+    expect(s.standardize(order({ currency_code: 'US$' }))).toMatchObject({
+      kind: 'tombstone',
+      reason: 'NON_USD',
+    });
+  });
+
+  it('writes ids held as padded text in their canonical BIGINT form, key and id text alike', () => {
+    const o = new Standardizer(sourceTable('t_order'), ny).standardize(order({ id: ' 000607 ' }));
+    if (o.kind !== 'row') throw new Error(o.kind);
+    expect(named('t_order', o.values)).toMatchObject({ order_id: '607', order_id_str: '607' });
+    const p = new Standardizer(sourceTable('t_order_pay'), ny).standardize(
+      payment({ id: '0042', order_id: '00607' }),
+    );
+    if (p.kind !== 'row') throw new Error(p.kind);
+    expect(named('t_order_pay', p.values)).toMatchObject({
+      order_pay_id: '42',
+      order_id: '607',
+      order_id_str: '607',
+    });
+    expect(
+      new Standardizer(sourceTable('t_order'), ny).standardize(order({ id: '0607', pay_money: '-1.00' })),
+    ).toMatchObject({ kind: 'dead', pk: '607' });
+    expect(
+      new Standardizer(sourceTable('t_order_pay'), ny).standardize(payment({ order_id: "1' OR '1'='1" })),
+    ).toMatchObject({ kind: 'dead', pk: '5', reason: `order_id "1' OR '1'='1" is not a BIGINT` });
+  });
+
+  it('accepts a rate of a wider source scale when only zeros are beyond the 6th decimal', () => {
+    expect(normalizeRate('0.02900000')).toBe('0.029000');
+    expect(normalizeRate('0.029')).toBe('0.029000');
+    expect(normalizeRate('12.5')).toBe('12.500000');
+    expect(normalizeRate('-0.000000')).toBe('0.000000');
+    expect(normalizeRate('0.02912345')).toBeNull();
+    expect(normalizeRate('123.1')).toBeNull();
+    expect(normalizeRate('1e-3')).toBeNull();
+    const spec = sourceTable('t_channel_fee');
+    const fee = (rate: string) => {
+      const base: Record<string, RawRow[number]> = {
+        id: '7',
+        trade_no: 'T-7',
+        fee_amount: '290',
+        fee_rate: rate,
+        channel_type: 1,
+        create_time: '2026-03-08 12:00:00',
+        is_del: 0,
+      };
+      return new Standardizer(spec, ny).standardize(spec.columns.map((c) => base[c.name] ?? null));
+    };
+    const ok = fee('0.02900000');
+    if (ok.kind !== 'row') throw new Error(ok.kind);
+    expect(named('t_channel_fee', ok.values).fee_rate).toBe('0.029000');
+    expect(fee('0.02912345')).toMatchObject({
+      kind: 'dead',
+      reason: 'fee_rate "0.02912345" is not a DECIMAL(8,6)',
     });
   });
 });

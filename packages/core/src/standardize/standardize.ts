@@ -20,10 +20,39 @@ export type StandardizeResult =
 
 const ID_RE = /^\d{1,19}$/;
 const INT_RE = /^-?\d{1,10}$/;
-const RATE_RE = /^-?\d{1,2}(\.\d{1,6})?$/;
+const BIGINT_RE = /^-?\d{1,19}$/;
+/** DECIMAL(8,6) as a source may hold it: up to 2 integer digits, any scale (trailing zeros allowed). */
+const RATE_RE = /^(-?)(\d+)(?:\.(\d*))?$/;
 const MAX_BIGINT = 9_223_372_036_854_775_807n;
 
 class RowError extends Error {}
+
+/**
+ * The canonical decimal text of a BIGINT ('0042' → '42'): a source whose id column is text can
+ * hold padded ids, but an id's text form (order_id_str, joined with receipts' order_id) is that
+ * of the number, as `CAST(id AS CHAR)` of the BIGINT column writes it.
+ */
+function canonicalBigint(t: string): string {
+  // Almost every id is canonical already: no sign, no leading zero. Only the rest pays for BigInt.
+  const c = t.charCodeAt(0);
+  if (c >= 49 && c <= 57) return t;
+  return BigInt(t).toString();
+}
+
+/**
+ * A DECIMAL(8,6) rate as exact text with 6 decimals, or null when it is not one: trailing zeros
+ * beyond the 6th decimal (a wider source scale, '0.02900000') are dropped, real digits are not.
+ */
+export function normalizeRate(t: string): string | null {
+  const m = RATE_RE.exec(t);
+  if (!m) return null;
+  const [, sign, intRaw, fracRaw = ''] = m;
+  const int = intRaw!.replace(/^0+(?=\d)/, '');
+  const frac = fracRaw.replace(/0+$/, '');
+  if (int.length > 2 || frac.length > 6) return null;
+  const zero = /^0+$/.test(int) && frac === '';
+  return `${sign && !zero ? '-' : ''}${int}.${frac.padEnd(6, '0')}`;
+}
 
 function text(v: RawValue): string | null {
   if (v === null || v === undefined) return null;
@@ -77,12 +106,13 @@ export class Standardizer {
         reason: `primary key ${this.spec.primaryKey} is not a BIGINT`,
       };
     }
+    const pk = canonicalBigint(pkText);
     const wmRaw = text(raw[this.wmIdx] ?? null);
     const wm = wmRaw === null ? null : canonicalTimestamp(wmRaw);
     if (wm === null) {
       return {
         kind: 'dead',
-        pk: pkText,
+        pk,
         version: null,
         reason: `invalid ${this.spec.watermark} "${wmRaw ?? 'NULL'}"`,
       };
@@ -90,13 +120,13 @@ export class Standardizer {
     const version = wm.text;
     const del = text(raw[this.delIdx] ?? null);
     if (del !== null && del !== '0') {
-      return { kind: 'tombstone', pk: pkText, version, reason: 'SOFT_DELETED' };
+      return { kind: 'tombstone', pk, version, reason: 'SOFT_DELETED' };
     }
     if (this.curIdx >= 0) {
       const cur = text(raw[this.curIdx] ?? null)
         ?.trim()
         .toUpperCase();
-      if (cur !== 'USD') return { kind: 'tombstone', pk: pkText, version, reason: 'NON_USD' };
+      if (cur !== 'USD') return { kind: 'tombstone', pk, version, reason: 'NON_USD' };
     }
     try {
       const values: StagingValue[] = new Array(this.columns.length);
@@ -104,7 +134,7 @@ export class Standardizer {
       return { kind: 'row', values };
     } catch (error) {
       if (error instanceof RowError || error instanceof MoneyFormatError) {
-        return { kind: 'dead', pk: pkText, version, reason: error.message };
+        return { kind: 'dead', pk, version, reason: error.message };
       }
       throw error;
     }
@@ -138,9 +168,13 @@ export class Standardizer {
             : normalizeDollars(subtractDollars(normalizeDollars(a), normalizeDollars(b)));
         break;
       }
-      case 'text':
-        value = text(this.get(raw, d.column));
+      case 'text': {
+        // The text form of an id: canonical when it is a BIGINT (a non-BIGINT id dead-letters the
+        // row through its BIGINT column or the primary-key check).
+        const t = text(this.get(raw, d.column));
+        value = t !== null && BIGINT_RE.test(t.trim()) ? canonicalBigint(t.trim()) : t;
         break;
+      }
       case 'businessDate': {
         const t = text(this.get(raw, d.column));
         const ms = t === null ? null : parseSourceTimestamp(t);
@@ -149,7 +183,12 @@ export class Standardizer {
         break;
       }
       case 'copy':
-        value = this.convert(col, d.column, this.get(raw, d.column));
+        // Only USD rows get here, however the source wrote the code ('usd', 'USD '): staged as
+        // the code itself, which is what matching and DQ-04 compare with.
+        value =
+          d.column === this.spec.currencyColumn
+            ? 'USD'
+            : this.convert(col, d.column, this.get(raw, d.column));
         break;
     }
     if (value === null) {
@@ -167,17 +206,19 @@ export class Standardizer {
     const t = (typeof v === 'string' ? v : String(v)).trim();
     switch (col.kind) {
       case 'bigint':
-        if (!/^-?\d{1,19}$/.test(t) || BigInt(t) > MAX_BIGINT || BigInt(t) < -MAX_BIGINT) {
+        if (!BIGINT_RE.test(t) || BigInt(t) > MAX_BIGINT || BigInt(t) < -MAX_BIGINT) {
           throw new RowError(`${source} "${t}" is not a BIGINT`);
         }
-        return t;
+        return canonicalBigint(t);
       case 'int':
         if (!INT_RE.test(t) || Math.abs(Number(t)) > 2_147_483_647)
           throw new RowError(`${source} "${t}" is not an INTEGER`);
         return String(Number(t));
-      case 'rate':
-        if (!RATE_RE.test(t)) throw new RowError(`${source} "${t}" is not a DECIMAL(8,6)`);
-        return t;
+      case 'rate': {
+        const rate = normalizeRate(t);
+        if (rate === null) throw new RowError(`${source} "${t}" is not a DECIMAL(8,6)`);
+        return rate;
+      }
       case 'timestamp': {
         const ts = canonicalTimestamp(t);
         if (ts === null) {
