@@ -14,21 +14,13 @@ import { WECOM_WEBHOOK_ENV, webhooksFromEnv } from '../notify/webhook-url.ts';
 import type { HttpPost } from '../notify/wecom.ts';
 import { checkReportDate, REPORT_ENV_VARS } from '../reports/options.ts';
 import type { Io } from './main.ts';
+import { runIdOption } from './options.ts';
 import { EXIT } from './run-commands.ts';
 
 /** What the alerts command uses from outside (injected by tests). */
 export interface AlertCommandDeps {
   post?: HttpPost;
   sleep?: (ms: number) => Promise<void>;
-}
-
-function runIdArg(value: string): string {
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(value)) {
-    throw new InvalidArgumentError(
-      `--run must be a run id (1–64 letters, digits, "-" or "_"), got "${value}"`,
-    );
-  }
-  return value;
 }
 
 function dateArg(value: string): string {
@@ -86,7 +78,7 @@ export function registerAlertCommands(
     .description(
       "Evaluate a pipeline run's alert rules (dry run); --send delivers the ones not yet sent to WeCom, once per run.",
     )
-    .option('--run <runId>', 'the pipeline run', runIdArg)
+    .option('--run <runId>', 'the pipeline run', runIdOption('--run'))
     .option('--date <date>', 'business date YYYY-MM-DD: its latest run', dateArg)
     .option('--send', 'send the raised alerts not yet sent for the run')
     .option('--json', 'print the result as JSON')

@@ -7,7 +7,7 @@
 import { userInfo } from 'node:os';
 import Table from 'cli-table3';
 import { type Command, InvalidArgumentError } from 'commander';
-import { type App, openApp } from '../app.ts';
+import type { App } from '../app.ts';
 import {
   ANOMALY_STATUSES,
   type AnomalyDetail,
@@ -36,6 +36,7 @@ import {
   type TriageResult,
 } from '../anomalies/workflow.ts';
 import type { Io } from './main.ts';
+import { withApp } from './options.ts';
 import { EXIT } from './run-commands.ts';
 
 /** The person running the command: the OS user, or `unknown` when the OS cannot say. */
@@ -84,16 +85,6 @@ function parseShop(value: string): string {
   if (!/^\d{1,18}$/.test(value.trim()))
     throw new InvalidArgumentError('shop must be a whole number (shop id)');
   return value.trim();
-}
-
-/** Open the app for one command and always close it. */
-async function withApp<T>(io: Io, fn: (app: App) => Promise<T>): Promise<T> {
-  const app = await openApp({ env: io.env });
-  try {
-    return await fn(app);
-  } finally {
-    await app.close();
-  }
 }
 
 /** '2024-03-11 06:00:00[.fff]' (UTC) → how long ago, roughly: 45m, 5h, 3d. */

@@ -7,23 +7,14 @@
  */
 import Table from 'cli-table3';
 import { type Command, InvalidArgumentError } from 'commander';
-import { openApp } from '../app.ts';
 import { SOURCE_TABLES } from '../sources/spec.ts';
-import { parseDateArg } from '../time.ts';
 import { modelSteps } from '../warehouse/model.ts';
 import type { Io } from './main.ts';
+import { dateOption, withApp } from './options.ts';
 import { EXIT } from './run-commands.ts';
 
 const MODEL = 'runs/run_history.sql';
 const STATUSES = ['SUCCEEDED', 'FAILED', 'FAILED_DQ'] as const;
-
-function dateArg(value: string): string {
-  try {
-    return parseDateArg(value, '--date');
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
-}
 
 function statusArg(value: string): string {
   const status = value.toUpperCase();
@@ -149,13 +140,12 @@ export function registerHistoryCommands(program: Command, io: Io, setExit: (code
   program
     .command('runs')
     .description('Recorded pipeline runs, newest first: status, failed step and error, rows, match rates.')
-    .option('--date <date>', 'only runs of this business date', dateArg)
+    .option('--date <date>', 'only runs of this business date', dateOption('--date'))
     .option('--status <status>', STATUSES.join(', '), statusArg)
     .option('--limit <n>', 'at most this many runs (default 20)', limitArg, 20)
     .option('--json', 'print the runs as JSON')
     .action(async (opts: { date?: string; status?: string; limit: number; json?: boolean }) => {
-      const app = await openApp({ env: io.env });
-      try {
+      await withApp(io, async (app) => {
         const rows = await app.warehouse.query<RunRow>(modelSteps(MODEL)('runs'), {
           reconDate: opts.date ?? null,
           status: opts.status ?? null,
@@ -163,9 +153,7 @@ export function registerHistoryCommands(program: Command, io: Io, setExit: (code
         });
         io.out(opts.json ? `${JSON.stringify(rows, null, 2)}\n` : `${renderRuns(rows)}\n`);
         setExit(EXIT.OK);
-      } finally {
-        await app.close();
-      }
+      });
     });
 
   program
@@ -173,13 +161,12 @@ export function registerHistoryCommands(program: Command, io: Io, setExit: (code
     .description(
       'Rows of a business date that could not be standardized: table, key, version, reason, raw row.',
     )
-    .requiredOption('--date <date>', 'business date YYYY-MM-DD', dateArg)
+    .requiredOption('--date <date>', 'business date YYYY-MM-DD', dateOption('--date'))
     .option('--table <table>', 'only this source table (t_order, t_order_pay, …)', tableArg)
     .option('--limit <n>', 'at most this many rows (default 50)', limitArg, 50)
     .option('--json', 'print the rows as JSON (raw rows whole)')
     .action(async (opts: { date: string; table?: string; limit: number; json?: boolean }) => {
-      const app = await openApp({ env: io.env });
-      try {
+      await withApp(io, async (app) => {
         const params = { reconDate: opts.date, tableName: opts.table ?? null };
         const sql = modelSteps(MODEL);
         const rows = await app.warehouse.query<DeadLetterRow>(sql('dead_letters'), {
@@ -194,8 +181,6 @@ export function registerHistoryCommands(program: Command, io: Io, setExit: (code
             : `${renderDeadLetters(rows, total, opts.date)}\n`,
         );
         setExit(EXIT.OK);
-      } finally {
-        await app.close();
-      }
+      });
     });
 }

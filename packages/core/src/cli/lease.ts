@@ -4,30 +4,11 @@
  * (a killed process) without waiting for its lease to expire.
  */
 import Table from 'cli-table3';
-import { type Command, InvalidArgumentError } from 'commander';
-import { openApp } from '../app.ts';
+import type { Command } from 'commander';
 import { listLeases, releaseLeaseOf } from '../pipeline/lease.ts';
-import { RUN_ID_RE } from '../pipeline/run-id.ts';
-import { parseDateArg } from '../time.ts';
 import type { Io } from './main.ts';
+import { dateOption, runIdOption, withApp } from './options.ts';
 import { EXIT } from './run-commands.ts';
-
-function runIdArg(value: string): string {
-  if (!RUN_ID_RE.test(value)) {
-    throw new InvalidArgumentError(
-      `--run must be a run id (1–64 letters, digits, "-" or "_"), got "${value}"`,
-    );
-  }
-  return value;
-}
-
-function dateArg(value: string): string {
-  try {
-    return parseDateArg(value, '--date');
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
-}
 
 const utc = (text: string) => `${text.slice(0, 19)} UTC`;
 
@@ -42,8 +23,7 @@ export function registerLeaseCommands(program: Command, io: Io, setExit: (code: 
     .description('Every business date a run holds, with since when and until when (expired ones marked).')
     .option('--json', 'print the leases as JSON')
     .action(async (opts: { json?: boolean }) => {
-      const app = await openApp({ env: io.env });
-      try {
+      await withApp(io, async (app) => {
         const leases = await listLeases(app.warehouse);
         if (opts.json) io.out(`${JSON.stringify(leases, null, 2)}\n`);
         else if (leases.length === 0) io.out('No business date is being reconciled.\n');
@@ -65,9 +45,7 @@ export function registerLeaseCommands(program: Command, io: Io, setExit: (code: 
           io.out(`${table.toString()}\n`);
         }
         setExit(EXIT.OK);
-      } finally {
-        await app.close();
-      }
+      });
     });
 
   lease
@@ -75,20 +53,17 @@ export function registerLeaseCommands(program: Command, io: Io, setExit: (code: 
     .description(
       'Give back the business date a dead run holds (a killed process), so a new run need not wait for the lease to expire. Only for a run known to be dead: a live one would go on writing.',
     )
-    .requiredOption('--date <date>', 'business date YYYY-MM-DD', dateArg)
-    .requiredOption('--run <runId>', 'the run that holds it (see `recon lease list`)', runIdArg)
+    .requiredOption('--date <date>', 'business date YYYY-MM-DD', dateOption('--date'))
+    .requiredOption('--run <runId>', 'the run that holds it (see `recon lease list`)', runIdOption('--run'))
     .action(async (opts: { date: string; run: string }) => {
-      const app = await openApp({ env: io.env });
-      try {
+      await withApp(io, async (app) => {
         const held = await releaseLeaseOf(app.warehouse, { reconDate: opts.date, runId: opts.run });
         io.out(
           `Released business date ${opts.date} from run ${opts.run} (held since ${utc(held.acquiredAt)}` +
             `${held.live ? `, lease was to run until ${utc(held.expiresAt)}` : ', lease had expired'}).\n`,
         );
         setExit(EXIT.OK);
-      } finally {
-        await app.close();
-      }
+      });
     });
   return lease;
 }

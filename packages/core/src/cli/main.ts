@@ -2,10 +2,9 @@
  * The `recon` command line (SPEC §12). Exit codes: 0 ok, 1 failure, 2 usage error,
  * 3 halted by data quality.
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { type App, openApp } from '../app.ts';
+import { Command, CommanderError, Option } from 'commander';
 import { ConnectionConfigError, describeError, ReconError, SettingsError, UsageError } from '../errors.ts';
-import { parseDateArg, parseInstantArg } from '../time.ts';
+import { parseInstantArg } from '../time.ts';
 import { registerAlertCommands } from './alerts.ts';
 import { registerAnomalyCommands } from './anomalies.ts';
 import { registerAwsCommands } from './aws.ts';
@@ -13,6 +12,7 @@ import { registerDashboardCommand } from './dashboard.ts';
 import { runDemo } from './demo.ts';
 import { registerHistoryCommands } from './history.ts';
 import { registerLeaseCommands } from './lease.ts';
+import { dateOption, positiveIntOption, withApp } from './options.ts';
 import { registerReportCommands } from './report.ts';
 import { backfillCommand, dqCommand, EXIT, runCommand } from './run-commands.ts';
 
@@ -33,38 +33,9 @@ const defaultIo: Io = {
   terminal: process.stderr,
 };
 
-function dateOption(name: string) {
-  return (value: string) => {
-    try {
-      return parseDateArg(value, name);
-    } catch (error) {
-      throw new InvalidArgumentError((error as Error).message);
-    }
-  };
-}
-
-function positiveInt(name: string, max: number) {
-  return (value: string) => {
-    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max) {
-      throw new InvalidArgumentError(`${name} must be a whole number from 1 to ${max}, got "${value}"`);
-    }
-    return Number(value);
-  };
-}
-
 /** Default as-of: now, to the second. */
 function nowIso(): string {
   return `${new Date().toISOString().slice(0, 19)}Z`;
-}
-
-/** Open the app for a command and always close it. */
-async function withApp(io: Io, fn: (app: App) => Promise<void>): Promise<void> {
-  const app = await openApp({ env: io.env });
-  try {
-    await fn(app);
-  } finally {
-    await app.close();
-  }
 }
 
 /** Build the program; actions resolve to an exit code. */
@@ -125,17 +96,19 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       'Generate realistic synthetic sources with planted anomalies and run the pipeline day by day (embedded, needs nothing but Node).',
     )
     .addOption(
-      new Option('--days <n>', 'number of business days').default(7).argParser(positiveInt('--days', 90)),
+      new Option('--days <n>', 'number of business days')
+        .default(7)
+        .argParser(positiveIntOption('--days', 90)),
     )
     .addOption(
       new Option('--orders-per-day <n>', 'orders per day')
         .default(2000)
-        .argParser(positiveInt('--orders-per-day', 2_000_000)),
+        .argParser(positiveIntOption('--orders-per-day', 2_000_000)),
     )
     .addOption(
       new Option('--seed <n>', 'random seed (same seed, same data)')
         .default(42)
-        .argParser(positiveInt('--seed', 2_147_483_647)),
+        .argParser(positiveIntOption('--seed', 2_147_483_647)),
     )
     .option(
       '--start <date>',

@@ -19,6 +19,12 @@ import { RUN_ID_RE } from './run-id.ts';
 
 const MODEL = 'runs/run_lease.sql';
 
+/** Refuse a malformed run id or date before any SQL. */
+function checkLeaseInput(input: Pick<RunInput, 'runId' | 'reconDate'>): void {
+  if (!RUN_ID_RE.test(input.runId)) throw new PipelineError(`invalid run id "${input.runId}"`);
+  if (!isValidDate(input.reconDate)) throw new PipelineError(`invalid recon date "${input.reconDate}"`);
+}
+
 /** Who holds a date's lease. */
 export interface LeaseHolder {
   runId: string;
@@ -58,8 +64,7 @@ export async function holdRunLease(
   input: Pick<RunInput, 'runId' | 'reconDate'>,
   minutes: number,
 ): Promise<void> {
-  if (!RUN_ID_RE.test(input.runId)) throw new PipelineError(`invalid run id "${input.runId}"`);
-  if (!isValidDate(input.reconDate)) throw new PipelineError(`invalid recon date "${input.reconDate}"`);
+  checkLeaseInput(input);
   const sql = modelSteps(MODEL);
   const params = { reconDate: input.reconDate, runId: input.runId, minutes: String(minutes) };
   await wh.transaction(async (tx) => {
@@ -122,8 +127,7 @@ export async function releaseLeaseOf(
   wh: Warehouse,
   input: Pick<RunInput, 'runId' | 'reconDate'>,
 ): Promise<LeaseHolder> {
-  if (!RUN_ID_RE.test(input.runId)) throw new PipelineError(`invalid run id "${input.runId}"`);
-  if (!isValidDate(input.reconDate)) throw new PipelineError(`invalid recon date "${input.reconDate}"`);
+  checkLeaseInput(input);
   return wh.transaction(async (tx) => {
     await tx.execute(modelSteps(MODEL)('lock'));
     const holder = await leaseHolder(tx, input.reconDate);
