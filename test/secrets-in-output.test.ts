@@ -9,8 +9,6 @@ import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import mysql from 'mysql2/promise';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApp } from '../packages/core/src/app.ts';
 import { EXIT, main } from '../packages/core/src/cli/main.ts';
@@ -19,12 +17,8 @@ import { generate } from '../packages/core/src/synthetic/generator.ts';
 import { writeToSinks } from '../packages/core/src/synthetic/sinks.ts';
 import { toIso } from '../packages/core/src/time.ts';
 import { io } from './support/cli-io.ts';
-import {
-  createTestMysqlSources,
-  createTestPgDatabase,
-  TEST_MYSQL_URL,
-  TEST_PG_URL,
-} from './support/databases.ts';
+import { createKnownUsers, type KnownUsers } from './support/known-users.ts';
+import { createTestMysqlSources, createTestPgDatabase } from './support/databases.ts';
 
 const tag = randomBytes(4).toString('hex');
 // Characters a URL must percent-encode, so both the raw and the encoded form are searched.
@@ -58,6 +52,7 @@ const asOf = toIso(gen.batchEndOf(date));
 
 let dropSources: () => Promise<void>;
 let dropWarehouse: () => Promise<void>;
+let knownUsers: KnownUsers | undefined;
 let env: NodeJS.ProcessEnv;
 let server: Server;
 let home: string;
@@ -68,21 +63,15 @@ beforeAll(async () => {
   const wh = await createTestPgDatabase('tsec');
   dropWarehouse = wh.drop;
   // Users with known passwords, for the sources and the warehouse.
-  const admin = await mysql.createConnection(TEST_MYSQL_URL);
-  await admin.query('CREATE USER ?@? IDENTIFIED BY ?', [MYSQL_USER, '%', MYSQL_PASSWORD]);
-  for (const s of SOURCE_IDS) {
-    await admin.query(`GRANT ALL PRIVILEGES ON \`${new URL(sources.urls[s]).pathname.slice(1)}\`.* TO ?@?`, [
-      MYSQL_USER,
-      '%',
-    ]);
-  }
-  await admin.end();
-  const pgAdmin = new pg.Client({ connectionString: TEST_PG_URL });
-  await pgAdmin.connect();
-  await pgAdmin.query(
-    `CREATE ROLE ${PG_USER} LOGIN SUPERUSER PASSWORD '${PG_PASSWORD.replaceAll("'", "''")}'`,
-  );
-  await pgAdmin.end();
+  knownUsers = await createKnownUsers({
+    mysql: {
+      user: MYSQL_USER,
+      password: MYSQL_PASSWORD,
+      databases: SOURCE_IDS.map((s) => new URL(sources.urls[s]).pathname.slice(1)),
+      privileges: 'ALL PRIVILEGES',
+    },
+    pg: { user: PG_USER, password: PG_PASSWORD },
+  });
 
   server = createServer((req, res) => {
     req.resume();
@@ -119,13 +108,7 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await dropWarehouse();
   await dropSources();
-  const admin = await mysql.createConnection(TEST_MYSQL_URL);
-  await admin.query('DROP USER IF EXISTS ?@?', [MYSQL_USER, '%']);
-  await admin.end();
-  const pgAdmin = new pg.Client({ connectionString: TEST_PG_URL });
-  await pgAdmin.connect();
-  await pgAdmin.query(`DROP ROLE IF EXISTS ${PG_USER}`);
-  await pgAdmin.end();
+  await knownUsers?.drop();
 });
 
 async function run(argv: string[], extra: NodeJS.ProcessEnv = {}) {

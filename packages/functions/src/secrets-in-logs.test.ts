@@ -22,15 +22,9 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { MetadataBearer } from '@smithy/types';
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
-import mysql from 'mysql2/promise';
-import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  createTestMysqlSources,
-  createTestPgDatabase,
-  TEST_MYSQL_URL,
-  TEST_PG_URL,
-} from '../../../test/support/databases.ts';
+import { createTestMysqlSources, createTestPgDatabase } from '../../../test/support/databases.ts';
+import { createKnownUsers, type KnownUsers } from '../../../test/support/known-users.ts';
 import { type App, openApp } from '../../core/src/app.ts';
 import { newRunId } from '../../core/src/pipeline/run-id.ts';
 import type { Runtime } from '../../core/src/pipeline/runtime.ts';
@@ -225,6 +219,7 @@ const received: { url: string; body: string }[] = [];
 let app: App;
 let dropSources: () => Promise<void>;
 let dropWarehouse: () => Promise<void>;
+let knownUsers: KnownUsers | undefined;
 let databases: Record<SourceId, string>;
 let server: Server;
 let home: string;
@@ -274,17 +269,15 @@ beforeAll(async () => {
   dropWarehouse = wh.drop;
 
   // A read-only source user and a warehouse role, with known passwords.
-  const admin = await mysql.createConnection(TEST_MYSQL_URL);
-  await admin.query('CREATE USER ?@? IDENTIFIED BY ?', [MYSQL_USER, '%', MYSQL_PASSWORD]);
-  for (const s of SOURCE_IDS)
-    await admin.query(`GRANT SELECT ON \`${databases[s]}\`.* TO ?@?`, [MYSQL_USER, '%']);
-  await admin.end();
-  const pgAdmin = new pg.Client({ connectionString: TEST_PG_URL });
-  await pgAdmin.connect();
-  await pgAdmin.query(
-    `CREATE ROLE ${PG_USER} LOGIN SUPERUSER PASSWORD '${PG_PASSWORD.replaceAll("'", "''")}'`,
-  );
-  await pgAdmin.end();
+  knownUsers = await createKnownUsers({
+    mysql: {
+      user: MYSQL_USER,
+      password: MYSQL_PASSWORD,
+      databases: SOURCE_IDS.map((s) => databases[s]),
+      privileges: 'SELECT',
+    },
+    pg: { user: PG_USER, password: PG_PASSWORD },
+  });
 
   // The hostile webhook: a 5xx echoing the URL it was called with (critical), or an errcode whose
   // errmsg quotes it after a WeCom-like hint (warning).
@@ -394,13 +387,7 @@ afterAll(async () => {
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   await dropWarehouse?.();
   await dropSources?.();
-  const admin = await mysql.createConnection(TEST_MYSQL_URL);
-  await admin.query('DROP USER IF EXISTS ?@?', [MYSQL_USER, '%']);
-  await admin.end();
-  const pgAdmin = new pg.Client({ connectionString: TEST_PG_URL });
-  await pgAdmin.connect();
-  await pgAdmin.query(`DROP ROLE IF EXISTS ${PG_USER}`);
-  await pgAdmin.end();
+  await knownUsers?.drop();
   if (home) await rm(home, { recursive: true, force: true });
   ssm.restore();
   sm.restore();
