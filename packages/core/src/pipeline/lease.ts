@@ -27,9 +27,11 @@ function checkLeaseInput(input: Pick<RunInput, 'runId' | 'reconDate'>): void {
 
 /** Who holds a date's lease. */
 export interface LeaseHolder {
+  reconDate: string;
   runId: string;
   /** 'YYYY-MM-DD HH:MM:SS[.ffffff]' UTC. */
   acquiredAt: string;
+  renewedAt: string;
   expiresAt: string;
   /** False when the lease expired (the holder stopped renewing it). */
   live: boolean;
@@ -39,20 +41,31 @@ function utc(text: string): string {
   return `${text.slice(0, 19)} UTC`;
 }
 
+type LeaseRow = {
+  recon_date: string;
+  run_id: string;
+  acquired_at: string;
+  renewed_at: string;
+  expires_at: string;
+  live: string | number;
+};
+
+/** The leases of `reconDate`, or all of them when it is null, by date. */
+async function readLeases(db: SqlExecutor, reconDate: string | null): Promise<LeaseHolder[]> {
+  const rows = await db.query<LeaseRow>(modelSteps(MODEL)('leases'), { reconDate });
+  return rows.map((r) => ({
+    reconDate: r.recon_date,
+    runId: r.run_id,
+    acquiredAt: r.acquired_at,
+    renewedAt: r.renewed_at,
+    expiresAt: r.expires_at,
+    live: String(r.live) === '1',
+  }));
+}
+
 /** The holder of `reconDate`'s lease, or null when nobody holds it. */
 export async function leaseHolder(db: SqlExecutor, reconDate: string): Promise<LeaseHolder | null> {
-  const rows = await db.query<{ run_id: string; acquired_at: string; expires_at: string; live: string }>(
-    modelSteps(MODEL)('holder'),
-    { reconDate },
-  );
-  const row = rows[0];
-  if (!row) return null;
-  return {
-    runId: row.run_id,
-    acquiredAt: row.acquired_at,
-    expiresAt: row.expires_at,
-    live: String(row.live) === '1',
-  };
+  return (await readLeases(db, reconDate))[0] ?? null;
 }
 
 /**
@@ -97,25 +110,8 @@ export async function releaseRunLease(
 }
 
 /** Every lease held now (expired ones included until taken over or released), by date. */
-export async function listLeases(
-  db: SqlExecutor,
-): Promise<(LeaseHolder & { reconDate: string; renewedAt: string })[]> {
-  const rows = await db.query<{
-    recon_date: string;
-    run_id: string;
-    acquired_at: string;
-    renewed_at: string;
-    expires_at: string;
-    live: string;
-  }>(modelSteps(MODEL)('list'));
-  return rows.map((r) => ({
-    reconDate: r.recon_date,
-    runId: r.run_id,
-    acquiredAt: r.acquired_at,
-    renewedAt: r.renewed_at,
-    expiresAt: r.expires_at,
-    live: String(r.live) === '1',
-  }));
+export function listLeases(db: SqlExecutor): Promise<LeaseHolder[]> {
+  return readLeases(db, null);
 }
 
 /**

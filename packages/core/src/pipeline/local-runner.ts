@@ -13,7 +13,7 @@ import {
   TASK_FUNCTIONS,
   type TaskStateName,
 } from './definition.ts';
-import { withRunLease } from './lease.ts';
+import { LEASED_TASKS, withRunLease } from './lease.ts';
 import { newRunId } from './run-id.ts';
 import type { Runtime } from './runtime.ts';
 import { type StartRunInput, startRun } from './start-run.ts';
@@ -45,28 +45,36 @@ export type LocalHandlerName = TaskStateName | typeof RECORD_FAILURE;
 
 /** The task functions bound to a runtime, keyed by state name (plus {@link RECORD_FAILURE}). */
 export function localHandlers(rt: Runtime): Record<LocalHandlerName, (input: unknown) => Promise<unknown>> {
-  // Task inputs are shaped by the definition's Parameters; outputs round-trip through JSON like
-  // a Lambda payload.
-  const bind =
-    <I>(fn: (rt: Runtime, input: I) => Promise<unknown>) =>
-    async (input: unknown) =>
-      JSON.parse(JSON.stringify(await fn(rt, input as I)));
-  return {
-    StartRun: bind((r: Runtime, input: StartRunInput) => startRun(r, input)),
-    PlanExtraction: bind(withRunLease(planExtraction)),
-    ExtractPartition: bind(extractPartition),
-    LoadStaging: bind(withRunLease(loadStaging)),
-    AdvanceWatermarks: bind(withRunLease(advanceWatermarks)),
-    DataQualityPreChecks: bind(withRunLease(dataQualityPreChecks)),
-    RecordHalt: bind(recordHalt),
-    MatchLevels: bind(withRunLease(matchLevels)),
-    DataQualityPostChecks: bind(withRunLease(dataQualityPostChecks)),
-    AnomalyScan: bind(withRunLease(anomalyScan)),
-    RefreshReporting: bind(withRunLease(refreshReporting)),
-    SendAlerts: bind(sendAlerts),
-    RecordRun: bind(recordRun),
-    RecordFailure: bind(recordFailureAndAlert),
+  type Task = (rt: Runtime, input: never) => Promise<unknown>;
+  const tasks: Record<LocalHandlerName, Task> = {
+    StartRun: (r: Runtime, input: StartRunInput) => startRun(r, input),
+    PlanExtraction: planExtraction,
+    ExtractPartition: extractPartition,
+    LoadStaging: loadStaging,
+    AdvanceWatermarks: advanceWatermarks,
+    DataQualityPreChecks: dataQualityPreChecks,
+    RecordHalt: recordHalt,
+    MatchLevels: matchLevels,
+    DataQualityPostChecks: dataQualityPostChecks,
+    AnomalyScan: anomalyScan,
+    RefreshReporting: refreshReporting,
+    SendAlerts: sendAlerts,
+    RecordRun: recordRun,
+    RecordFailure: recordFailureAndAlert,
   };
+  const leased = new Set<string>(LEASED_TASKS);
+  // The tasks that work for the date hold its lease first, as their Lambda handlers do. Task
+  // inputs are shaped by the definition's Parameters; outputs round-trip through JSON like a
+  // Lambda payload.
+  return Object.fromEntries(
+    Object.entries(tasks).map(([name, task]) => {
+      const fn = (leased.has(name) ? withRunLease(task as never) : task) as (
+        rt: Runtime,
+        input: unknown,
+      ) => Promise<unknown>;
+      return [name, async (input: unknown) => JSON.parse(JSON.stringify(await fn(rt, input)))];
+    }),
+  ) as Record<LocalHandlerName, (input: unknown) => Promise<unknown>>;
 }
 
 /** The definition with local placeholder ARNs in place of the deployed functions. */
