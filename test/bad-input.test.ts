@@ -317,7 +317,7 @@ const TITLES: Record<BadInputClass, string> = {
   decimals: 'amounts with more than 2 decimals: dead-lettered, never rounded; trailing zeros are exact',
   'status-codes': 'unknown status codes: loaded, and simply not completed / successful / active / valid',
   timestamps:
-    "timestamps at the DST switch and day boundaries get the right business date; '0000-00-00' handled",
+    'timestamps at the DST switch and day boundaries get the right business date; zero, NULL and pre-1970 values handled, in the watermark column too',
   'sql-ids':
     'ids and keys with quotes, semicolons and SQL fragments: stored verbatim and matched, or dead-lettered',
   'non-ascii': 'non-ASCII text: stored verbatim (bytes counted as Redshift does)',

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SourceQueryError } from '../../packages/core/src/errors.ts';
 import { type SourceId, type SourceTableSpec, sourceTable } from '../../packages/core/src/sources/spec.ts';
-import type { RawRow, SourceReader, SourceSink } from '../../packages/core/src/sources/types.ts';
+import type { RawRow, ReadWindow, SourceReader, SourceSink } from '../../packages/core/src/sources/types.ts';
 
 /** What a contract run needs from the store under test. */
 export interface SourceStoreUnderTest {
@@ -22,6 +22,7 @@ const T_FEE = sourceTable('t_channel_fee');
 const T_BILL = sourceTable('t_acc_income_bill');
 const T_TRADE = sourceTable('t_trade');
 const T_VOUCHER = sourceTable('t_reconcile_voucher');
+const T_REFUND = sourceTable('t_refund');
 
 /** 2^53 + 1: a JS number would round it to 2^53. */
 export const BIG_ID = '9007199254740993';
@@ -147,7 +148,7 @@ const BILL_ROWS: RawRow[] = [
 async function readAll(
   reader: SourceReader,
   spec: SourceTableSpec,
-  window: { from: string; to: string },
+  window: ReadWindow,
   batchSize?: number,
 ): Promise<RawRow[][]> {
   const batches: RawRow[][] = [];
@@ -238,6 +239,32 @@ export function sourceStoreContract(name: string, open: () => Promise<SourceStor
         .flat()
         .map((r) => r[0]);
       expect(fees).toEqual(['20']);
+    });
+
+    it('reads the rows with a pre-1970 watermark only when the window asks for invalid watermarks', async () => {
+      // t_refund: id, trade_no, refund_amount, refund_status, create_time, update_time,
+      // complete_time, is_del
+      const valid: RawRow = ['50', 'TR-R0', '100', 1, '2026-03-08 10:00:00', '2026-03-08 10:00:00', null, 0];
+      const invalid: RawRow[] = [
+        ['51', 'TR-R1', '100', 1, '2026-03-08 10:00:00', '1969-12-31 23:59:59', null, 0],
+        ['52', 'TR-R2', '100', 1, '2026-03-08 10:00:00', '1900-01-01 00:00:00', null, 0],
+        ['53', 'TR-R3', '100', 1, '2026-03-08 10:00:00', '1000-01-01 00:00:00', null, 0],
+      ];
+      // First valid instant: a valid watermark, outside the day's window either way.
+      const epoch: RawRow = ['54', 'TR-R4', '100', 1, '2026-03-08 10:00:00', '1970-01-01 00:00:00', null, 0];
+      await sink('salespayment').insert(T_REFUND, [valid, ...invalid, epoch]);
+      expect((await readAll(reader('salespayment'), T_REFUND, DAY)).flat()).toEqual([valid]);
+      expect(
+        (await readAll(reader('salespayment'), T_REFUND, { ...DAY, invalidWatermarks: false })).flat(),
+      ).toEqual([valid]);
+      const batches = await readAll(reader('salespayment'), T_REFUND, { ...DAY, invalidWatermarks: true }, 2);
+      expect(batches.every((b) => b.length <= 2)).toBe(true);
+      expect(byId(batches.flat())).toEqual([valid, ...invalid]);
+      // The flag must be a boolean: anything else is refused before a query is sent.
+      const odd = { ...DAY, invalidWatermarks: 'yes' as unknown as boolean };
+      await expect(readAll(reader('salespayment'), T_REFUND, odd)).rejects.toThrow(
+        /invalidWatermarks must be true or false for t_refund/,
+      );
     });
 
     it('returns soft-deleted and non-USD rows (standardization filters them)', async () => {

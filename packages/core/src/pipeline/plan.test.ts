@@ -46,6 +46,24 @@ describe('extraction plan', () => {
     expect(new Set(plan.partitions.map((p) => p.index)).size).toBe(plan.partitions.length);
   });
 
+  it("flags each table's first partition, and only it, to read the rows with invalid watermarks", async () => {
+    const resumed = { t_order: '2026-11-20 11:00:00', t_channel_fee: '2026-11-20 11:00:00' };
+    for (const marks of [{}, resumed] as Record<string, string>[]) {
+      const plan = await planExtraction(runtime(marks), input);
+      const tables = [...new Set(plan.partitions.map((p) => p.table))];
+      expect(tables.length).toBeGreaterThan(5);
+      for (const table of tables) {
+        const parts = plan.partitions.filter((p) => p.table === table);
+        expect(parts.length).toBeGreaterThan(1);
+        expect(parts.map((p) => p.invalidWatermarks === true)).toEqual(parts.map((_, i) => i === 0));
+        expect(parts[0]!.from).toBe(plan.windows.find((w) => w.table === table)!.from);
+      }
+    }
+    // A table with nothing to read (as-of at its watermark) reads no invalid rows either.
+    const stale = await planExtraction(runtime({ t_order: '2026-11-21 11:00:00' }), input);
+    expect(stale.partitions.some((p) => p.table === 't_order')).toBe(false);
+  });
+
   it('continues from the watermark minus the overlap', async () => {
     const plan = await planExtraction(runtime({ t_order: '2026-11-20 11:00:00' }), input);
     const parts = plan.partitions.filter((p) => p.table === 't_order');

@@ -181,7 +181,8 @@ export function runRequestProblem(
 /**
  * Plan the extraction: for each table, the window [watermark − overlap, as-of) — or, on the
  * first run, [start of (D − extractionLookbackDays), as-of) — split into slices of
- * `extractionSliceHours`.
+ * `extractionSliceHours`. Each table's first slice also reads its rows with an invalid (NULL,
+ * zero or pre-1970) watermark, which standardization dead-letters.
  */
 export async function planExtraction(rt: Runtime, input: RunInput): Promise<Plan> {
   const startedAt = now();
@@ -227,6 +228,9 @@ export async function planExtraction(rt: Runtime, input: RunInput): Promise<Plan
         from: formatTimestamp(start),
         to: formatTimestamp(Math.min(start + sliceMs, to)),
         index: partitions.length,
+        // No window holds a NULL, zero or pre-1970 watermark: the table's first partition also
+        // reads those rows, so they are dead-lettered (and counted) instead of never seen.
+        ...(start === from ? { invalidWatermarks: true } : {}),
       });
     }
   }

@@ -10,7 +10,14 @@ import { SourceQueryError } from '../errors.ts';
 import { indexName, qualifiedTable, quoteIdent, sourceTableDdl } from './ddl.ts';
 import { checkReadRequest, checkSpec } from './read-request.ts';
 import { SOURCE_IDS, type SourceId, type SourceTableSpec, tablesOf } from './spec.ts';
-import type { RawRow, RawValue, SourceReader, SourceSink } from './types.ts';
+import {
+  type RawRow,
+  type RawValue,
+  type ReadWindow,
+  type SourceReader,
+  type SourceSink,
+  WATERMARK_FLOOR,
+} from './types.ts';
 
 /** Rows per INSERT statement (PostgreSQL allows 65,535 parameters per statement). */
 const INSERT_CHUNK_ROWS = 1000;
@@ -189,10 +196,18 @@ export class EmbeddedSourceReader implements SourceReader {
 
   async *readPartition(
     spec: SourceTableSpec,
-    window: { from: string; to: string },
+    window: ReadWindow,
     options: { batchSize?: number } = {},
   ): AsyncIterable<RawRow[]> {
     const batchSize = checkReadRequest(this.source, spec, window, options);
+    // The embedded tables declare every watermark NOT NULL and PostgreSQL has no zero date, so
+    // the invalid watermarks an embedded source can hold are the instants before 1970.
+    if (window.invalidWatermarks) yield* this.#pages(spec, '-infinity', WATERMARK_FLOOR, batchSize);
+    yield* this.#pages(spec, window.from, window.to, batchSize);
+  }
+
+  /** Keyset pages of the rows whose watermark is in [from, to) (bounds validated by the caller). */
+  async *#pages(spec: SourceTableSpec, from: string, to: string, batchSize: number): AsyncIterable<RawRow[]> {
     const wmIndex = spec.columns.findIndex((c) => c.name === spec.watermark);
     const pkIndex = spec.columns.findIndex((c) => c.name === spec.primaryKey);
     if (wmIndex < 0 || pkIndex < 0)
@@ -211,7 +226,7 @@ export class EmbeddedSourceReader implements SourceReader {
             `SELECT set_config('DateStyle', 'ISO, YMD', true), set_config('recon.from', $1, true),` +
               ` set_config('recon.to', $2, true), set_config('recon.page_size', $3, true),` +
               ` set_config('recon.after_wm', $4, true), set_config('recon.after_id', $5, true)`,
-            [window.from, window.to, String(batchSize), after?.[0] ?? '', after?.[1] ?? ''],
+            [from, to, String(batchSize), after?.[0] ?? '', after?.[1] ?? ''],
           );
           const result = await tx.query(after ? nextSql : firstSql);
           return result.blob ? await result.blob.text() : '';

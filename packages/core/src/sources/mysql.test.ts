@@ -83,6 +83,12 @@ describe('MySQL SQL text', () => {
     );
   });
 
+  it('adds the NULL, zero and pre-1970 watermarks as a bound third range when asked', () => {
+    expect(mysqlSelectSql(sourceTable('t_refund'), true)).toBe(
+      'SELECT `id`, `trade_no`, `refund_amount`, `refund_status`, `create_time`, `update_time`, `complete_time`, `is_del` FROM `t_refund` WHERE (`update_time` >= ? AND `update_time` < ?) OR `update_time` IS NULL OR `update_time` < ?',
+    );
+  });
+
   it('builds multi-row INSERT and ON DUPLICATE KEY UPDATE of every non-key column', () => {
     const spec = sourceTable('t_channel_fee');
     const sql = insertSql(spec, 2, true);
@@ -229,6 +235,44 @@ describe('MySQL failures against real endpoints', () => {
       }
       expect(await drain(reader)).toBe(3000);
     } finally {
+      await reader.close();
+      await sink.close();
+    }
+  });
+
+  it('reads zero-date and NULL watermarks (as real MySQL sources hold them) only when asked', async () => {
+    const sink = new MysqlSourceSink('salespayment', dbs.urls.salespayment);
+    const reader = new MysqlSourceReader('salespayment', dbs.urls.salespayment);
+    const { host, port, user, password, database } = parseMysqlUrl(dbs.urls.salespayment);
+    const conn = await mysql.createConnection({ host, port, user, password, database });
+    try {
+      await sink.createTables();
+      // A source that allows what the spec schema forbids: a nullable watermark and zero dates.
+      await conn.query('ALTER TABLE t_refund MODIFY update_time DATETIME NULL');
+      await conn.query("SET SESSION sql_mode = ''");
+      await conn.query(
+        `INSERT INTO t_refund (id, trade_no, refund_amount, refund_status, create_time, update_time, is_del) VALUES
+           (60, 'TR-Z0', 100, 1, '2026-03-08 10:00:00', '2026-03-08 10:00:00', 0),
+           (61, 'TR-Z1', 100, 1, '2026-03-08 10:00:00', '0000-00-00 00:00:00', 0),
+           (62, 'TR-Z2', 100, 1, '2026-03-08 10:00:00', NULL, 0),
+           (63, 'TR-Z3', 100, 1, '2026-03-08 10:00:00', '1969-07-20 20:17:40', 0)`,
+      );
+      const T_REFUND = sourceTable('t_refund');
+      const read = async (invalidWatermarks: boolean) => {
+        const rows: [string, unknown][] = [];
+        for await (const batch of reader.readPartition(T_REFUND, { ...DAY, invalidWatermarks }))
+          for (const r of batch) rows.push([String(r[0]), r[5]]);
+        return rows.sort((a, b) => a[0].localeCompare(b[0]));
+      };
+      expect(await read(false)).toEqual([['60', '2026-03-08 10:00:00']]);
+      expect(await read(true)).toEqual([
+        ['60', '2026-03-08 10:00:00'],
+        ['61', '0000-00-00 00:00:00'],
+        ['62', null],
+        ['63', '1969-07-20 20:17:40'],
+      ]);
+    } finally {
+      await conn.end();
       await reader.close();
       await sink.close();
     }

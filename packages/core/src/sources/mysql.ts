@@ -10,7 +10,14 @@ import { ConnectionConfigError, SourceConnectionError, SourceQueryError } from '
 import { checkReadRequest, checkSpec } from './read-request.ts';
 import { qualifiedTable, quoteIdent, sourceTableDdl } from './ddl.ts';
 import { type SourceId, type SourceTableSpec, tablesOf } from './spec.ts';
-import type { RawRow, RawValue, SourceReader, SourceSink } from './types.ts';
+import {
+  type RawRow,
+  type RawValue,
+  type ReadWindow,
+  type SourceReader,
+  type SourceSink,
+  WATERMARK_FLOOR,
+} from './types.ts';
 
 /** Connection settings parsed from a `mysql://user:pass@host:port/db` URL. */
 export interface MysqlConnectionConfig {
@@ -194,11 +201,18 @@ function endPool(pool: Pool): Promise<void> {
   return new Promise((resolve) => pool.end(() => resolve()));
 }
 
-/** SELECT of the spec's columns (by name) over a half-open watermark window. */
-export function mysqlSelectSql(spec: SourceTableSpec): string {
+/**
+ * SELECT of the spec's columns (by name) over a half-open watermark window, bound as
+ * `[from, to)`. With `invalidWatermarks` it also selects the rows whose watermark is NULL, the
+ * zero date or before 1970 (bound as a third parameter, {@link WATERMARK_FLOOR}): three ranges of
+ * the same index, which MySQL reads as one range scan.
+ */
+export function mysqlSelectSql(spec: SourceTableSpec, invalidWatermarks = false): string {
   const columns = spec.columns.map((c) => quoteIdent(c.name, 'mysql')).join(', ');
   const wm = quoteIdent(spec.watermark, 'mysql');
-  return `SELECT ${columns} FROM ${qualifiedTable(spec, 'mysql')} WHERE ${wm} >= ? AND ${wm} < ?`;
+  const window = `${wm} >= ? AND ${wm} < ?`;
+  const where = invalidWatermarks ? `(${window}) OR ${wm} IS NULL OR ${wm} < ?` : window;
+  return `SELECT ${columns} FROM ${qualifiedTable(spec, 'mysql')} WHERE ${where}`;
 }
 
 /** Streams partitions of one MySQL source database. */
@@ -224,7 +238,7 @@ export class MysqlSourceReader implements SourceReader {
 
   async *readPartition(
     spec: SourceTableSpec,
-    window: { from: string; to: string },
+    window: ReadWindow,
     options: { batchSize?: number } = {},
   ): AsyncIterable<RawRow[]> {
     const batchSize = checkReadRequest(this.source, spec, window, options);
@@ -244,7 +258,10 @@ export class MysqlSourceReader implements SourceReader {
     let finished = false;
     try {
       const stream = connection
-        .query({ sql: mysqlSelectSql(spec), rowsAsArray: true }, [window.from, window.to])
+        .query(
+          { sql: mysqlSelectSql(spec, window.invalidWatermarks === true), rowsAsArray: true },
+          window.invalidWatermarks ? [window.from, window.to, WATERMARK_FLOOR] : [window.from, window.to],
+        )
         .stream({ highWaterMark: Math.min(batchSize, 1024) });
       let batch: RawRow[] = [];
       try {

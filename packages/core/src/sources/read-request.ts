@@ -3,6 +3,7 @@
  */
 import { SourceQueryError } from '../errors.ts';
 import type { SourceId, SourceTableSpec } from './spec.ts';
+import type { ReadWindow } from './types.ts';
 
 /** Default rows per batch when reading a partition. */
 export const DEFAULT_BATCH_SIZE = 10_000;
@@ -19,13 +20,13 @@ export function checkSpec(source: SourceId, spec: SourceTableSpec): void {
 }
 
 /**
- * Validate a partition read (table of this source, 'YYYY-MM-DD HH:MM:SS' bounds, positive batch
- * size) and return the batch size to use.
+ * Validate a partition read (table of this source, 'YYYY-MM-DD HH:MM:SS' bounds, a boolean
+ * invalidWatermarks flag, positive batch size) and return the batch size to use.
  */
 export function checkReadRequest(
   source: SourceId,
   spec: SourceTableSpec,
-  window: { from: string; to: string },
+  window: ReadWindow,
   options: { batchSize?: number },
 ): number {
   checkSpec(source, spec);
@@ -40,6 +41,12 @@ export function checkReadRequest(
         { context: { source, table: spec.table } },
       );
     }
+  }
+  if (window.invalidWatermarks !== undefined && typeof window.invalidWatermarks !== 'boolean') {
+    throw new SourceQueryError(
+      `invalidWatermarks must be true or false for ${spec.table}, got ${JSON.stringify(window.invalidWatermarks)}`,
+      { context: { source, table: spec.table } },
+    );
   }
   return batchSize;
 }

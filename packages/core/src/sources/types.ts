@@ -10,14 +10,28 @@ export type RawValue = string | number | bigint | null;
 /** A source row: values in the order of `SourceTableSpec.columns` (only the named columns). */
 export type RawRow = RawValue[];
 
-/** One unit of extraction work: one table, one half-open window [from, to) of its watermark. */
-export interface Partition {
-  source: SourceId;
-  table: string;
+/**
+ * What one partition read selects: the rows whose watermark column is in [from, to), and, when
+ * `invalidWatermarks` is set, also the rows whose watermark no window can hold (NULL, a zero date
+ * `0000-00-00` or any instant before 1970). Those rows are read so that standardization
+ * dead-letters them; otherwise they would be neither reconciled nor counted.
+ */
+export interface ReadWindow {
   /** Inclusive lower bound, 'YYYY-MM-DD HH:MM:SS' UTC. */
   from: string;
   /** Exclusive upper bound, 'YYYY-MM-DD HH:MM:SS' UTC. */
   to: string;
+  /** Also read the rows with a NULL, zero or pre-1970 watermark (one partition per table). */
+  invalidWatermarks?: boolean;
+}
+
+/** The first instant a valid watermark may hold: anything earlier (or NULL) is invalid. */
+export const WATERMARK_FLOOR = '1970-01-01 00:00:00';
+
+/** One unit of extraction work: one table, one half-open window [from, to) of its watermark. */
+export interface Partition extends ReadWindow {
+  source: SourceId;
+  table: string;
   /** Position of this partition in the plan (stable file naming). */
   index: number;
 }
@@ -26,14 +40,16 @@ export interface SourceReader {
   /** Which source this reader serves. */
   readonly source: SourceId;
   /**
-   * Stream the rows of `spec` whose watermark column is in [from, to), including soft-deleted and
-   * non-USD rows (standardization classifies them), in batches of at most `batchSize` rows.
+   * Stream the rows of `spec` whose watermark column is in [from, to) (and, with
+   * `invalidWatermarks`, those whose watermark is NULL, zero or before 1970), including
+   * soft-deleted and non-USD rows (standardization classifies them), in batches of at most
+   * `batchSize` rows.
    * Only the columns of `spec.columns` are selected; memory stays bounded by the batch size.
    * @throws SourceConnectionError on transient connection failures, SourceQueryError otherwise.
    */
   readPartition(
     spec: SourceTableSpec,
-    window: { from: string; to: string },
+    window: ReadWindow,
     options?: { batchSize?: number },
   ): AsyncIterable<RawRow[]>;
   /** Release connections. */
