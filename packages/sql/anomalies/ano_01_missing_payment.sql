@@ -7,7 +7,8 @@
 -- recon_date in [:fromDate, :toDate]. Age = :asOf − order create_time, in whole seconds.
 -- affected_amount = order amount; expected_value = order amount; actual_value = what arrived
 -- (payments for MISSING_PAYMENT, trades for MISSING_TRADE; 0 when none). Evidence is L1 keyed by
--- order id: confidence 1.000.
+-- order id: confidence 1.000. A blank trade number identifies no trade (as at Level 1): a
+-- payment carrying one is a payment whose trade is missing, and is named as such.
 -- Runs after createCandidatesTable (packages/core/src/anomalies/detect.ts), before ANO-06 (which
 -- skips orders this model flagged: root cause first).
 -- Parameters: :fromDate, :toDate ('YYYY-MM-DD'), :asOf ('YYYY-MM-DD HH:MM:SS' UTC),
@@ -45,15 +46,15 @@ aged AS (
 ),
 
 missing_trade_no AS (
-    -- MISSING_TRADE orders: the smallest trade number of a successful payment that has no
-    -- successful trade (one row per order).
-    SELECT p.order_id, MIN(p.trade_no) AS trade_no
+    -- MISSING_TRADE orders: the smallest non-blank trade number of a successful payment that has
+    -- no successful trade (one row per order; NULL when only blank numbers are missing).
+    SELECT p.order_id, MIN(CASE WHEN TRIM(p.trade_no) <> '' THEN p.trade_no END) AS trade_no
     FROM recon.stg_recon_payments p
     JOIN aged a ON a.order_id = p.order_id AND a.match_status = 'MISSING_TRADE'
     WHERE p.pay_status = 1
       AND NOT EXISTS (
           SELECT 1 FROM recon.stg_recon_trades t
-          WHERE t.trade_no = p.trade_no AND t.trade_status = 1
+          WHERE t.trade_no = p.trade_no AND t.trade_status = 1 AND TRIM(p.trade_no) <> ''
       )
     GROUP BY p.order_id
 )
@@ -92,8 +93,8 @@ SELECT
             || CAST(a.age_sec / 3600 AS VARCHAR(16)) || ' h after the order: '
             || CAST(a.payments_missing_trade AS VARCHAR(16)) || ' of its '
             || CAST(a.payment_count AS VARCHAR(16))
-            || ' successful payment(s) reference a trade the payment service does not have as successful (trade '
-            || COALESCE(mt.trade_no, '?') || ').'
+            || ' successful payment(s) reference a trade the payment service does not have as successful ('
+            || COALESCE('trade ' || mt.trade_no, 'a payment without a trade number') || ').'
     END                                                              AS description,
     CASE
         WHEN a.match_status = 'MISSING_PAYMENT' THEN
@@ -101,8 +102,9 @@ SELECT
             || CAST(a.order_id AS VARCHAR(32))
             || ' and whether the payment callback reached the order service (t_order_pay); if the customer was never charged, hold the order for collection.'
         ELSE
-            'Check the payment service (t_trade) and the gateway (Stripe) for trade '
-            || COALESCE(mt.trade_no, '?') || ' of order ' || CAST(a.order_id AS VARCHAR(32))
+            'Check the payment service (t_trade) and the gateway (Stripe) for '
+            || COALESCE('trade ' || mt.trade_no, 'the trade of the payment without a trade number (t_order_pay)')
+            || ' of order ' || CAST(a.order_id AS VARCHAR(32))
             || ': if the channel shows the charge succeeded, re-sync the trade record; if not, the order was not paid.'
     END                                                              AS recommendation
 FROM aged a

@@ -3,7 +3,8 @@
 --   * L2 fee_status ZERO_FEE or HIGH_FEE (the summed receipt fee, t_finance_receipt
 --     difference_amount, is < 0.01 or > :stripeFeeMax) → MEDIUM;
 --   * the channel fee (recon.stg_recon_fees by trade_no, summed over the distinct trade numbers of
---     the order's successful payments; only when at least one fee row exists) differs from the
+--     the order's successful payments, a blank number matching no fee; only when at least one fee
+--     row exists) differs from the
 --     receipt fee (L2 stripe_fee_usd) by more than 0.01 → LOW.
 -- Grain: one candidate per order (entity_key = order id) with recon_date in [:fromDate, :toDate];
 -- when both conditions hold the order gets one MEDIUM candidate (its description names both).
@@ -27,11 +28,13 @@ WITH l2 AS (
 ),
 
 order_trade_nos AS (
-    -- Distinct trade numbers of those orders' successful payments (one row per order × trade_no).
+    -- Distinct trade numbers of those orders' successful payments (one row per order × trade_no);
+    -- a blank number identifies no fee.
     SELECT DISTINCT p.order_id, p.trade_no
     FROM recon.stg_recon_payments p
     JOIN l2 ON l2.order_id = p.order_id
     WHERE p.pay_status = 1
+      AND TRIM(p.trade_no) <> ''
 ),
 
 channel_fees AS (

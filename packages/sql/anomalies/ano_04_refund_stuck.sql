@@ -10,7 +10,10 @@
 --     expected_value = the trade amount, actual_value = the refunds' sum.
 -- Grain: one candidate per stuck refund and one per over-refunded trade number, with recon_date in
 -- [:fromDate, :toDate]. order_id / shop_id are those of the order whose payment carries the trade
--- number (the smallest when several). Evidence by exact keys: confidence 1.000.
+-- number (the smallest when several). Evidence by exact keys: confidence 1.000. A blank trade
+-- number identifies nothing: a stuck refund carrying one is still raised (by its refund id) with
+-- no order, and trades and refunds with blank numbers are never summed together (DQ-02 counts
+-- the blank keys).
 -- Parameters: :fromDate, :toDate ('YYYY-MM-DD'), :asOf ('YYYY-MM-DD HH:MM:SS' UTC),
 -- :refundStuckThresholdHours (whole hours).
 
@@ -36,11 +39,12 @@ WITH stuck AS (
 ),
 
 window_trades AS (
-    -- Trade numbers with a successful trade of the window (one row per trade_no).
+    -- Non-blank trade numbers with a successful trade of the window (one row per trade_no).
     SELECT DISTINCT t.trade_no
     FROM recon.stg_recon_trades t
     WHERE t.trade_status = 1
       AND t.biz_date BETWEEN CAST(:fromDate AS DATE) AND CAST(:toDate AS DATE)
+      AND TRIM(t.trade_no) <> ''
 ),
 
 trade_totals AS (
@@ -82,10 +86,11 @@ excess AS (
 ),
 
 trade_orders AS (
-    -- The order of each trade number involved (the smallest order id of its payments).
+    -- The order of each non-blank trade number involved (the smallest order id of its payments).
     SELECT p.trade_no, MIN(p.order_id) AS order_id
     FROM recon.stg_recon_payments p
     WHERE p.trade_no IN (SELECT trade_no FROM stuck UNION SELECT trade_no FROM excess)
+      AND TRIM(p.trade_no) <> ''
     GROUP BY p.trade_no
 )
 
@@ -103,11 +108,12 @@ SELECT
     s.refund_amount_usd                                               AS actual_value,
     CAST(1.000 AS DECIMAL(4,3))                                       AS confidence_score,
     'Refund ' || CAST(s.refund_id AS VARCHAR(32)) || ' of $' || CAST(s.refund_amount_usd AS VARCHAR(32))
-        || ' on trade ' || s.trade_no
+        || CASE WHEN TRIM(s.trade_no) <> '' THEN ' on trade ' || s.trade_no ELSE ' without a trade number' END
         || COALESCE(' (order ' || CAST(tor.order_id AS VARCHAR(32)) || ')', '')
         || ' has been pending for ' || CAST(s.age_sec / 3600 AS VARCHAR(16))
         || ' h (requested ' || CAST(s.create_time AS VARCHAR(32)) || ' UTC).'   AS description,
-    'Check refund ' || CAST(s.refund_id AS VARCHAR(32)) || ' of trade ' || s.trade_no
+    'Check refund ' || CAST(s.refund_id AS VARCHAR(32))
+        || CASE WHEN TRIM(s.trade_no) <> '' THEN ' of trade ' || s.trade_no ELSE ' (no trade number)' END
         || ' in the gateway (Stripe): complete or fail it there and update t_refund; the customer is still waiting for $'
         || CAST(s.refund_amount_usd AS VARCHAR(32)) || '.'                    AS recommendation
 FROM stuck s

@@ -7,7 +7,9 @@
 -- business date (earliest of its successful rows) in [:fromDate, :toDate].
 -- affected_amount = actual_value = the trade amount (sum of its successful rows); expected_value
 -- NULL; order_id NULL; shop_id from its reconcile voucher when one exists.
--- Evidence by exact key (trade_no): confidence 1.000.
+-- Evidence by exact key (trade_no): confidence 1.000. A trade whose number is blank is no
+-- candidate: a blank number identifies nothing (as at Level 1), so no payment could reference it
+-- and it has no key to raise; DQ-02 counts such trades as empty keys.
 -- Parameters: :fromDate, :toDate ('YYYY-MM-DD'), :asOf ('YYYY-MM-DD HH:MM:SS' UTC),
 -- :orphanTradeAgeHours (whole hours).
 
@@ -23,6 +25,7 @@ WITH window_trades AS (
     FROM recon.stg_recon_trades t
     WHERE t.trade_status = 1
       AND t.biz_date BETWEEN CAST(:fromDate AS DATE) AND CAST(:toDate AS DATE)
+      AND TRIM(t.trade_no) <> ''
       -- No payment references the number: a test on the trade number alone, applied before the
       -- totals so only the few orphans are aggregated (at a million trades a day: 8.7 s → < 1 s).
       AND NOT EXISTS (SELECT 1 FROM recon.stg_recon_payments p WHERE p.trade_no = t.trade_no)

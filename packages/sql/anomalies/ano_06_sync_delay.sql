@@ -14,7 +14,8 @@
 -- tmp_recon_anomaly_candidates, filled by ano_01 before this model runs) gets no receipt
 -- candidate, and trade numbers its payments (any pay_status) carry get no voucher candidate.
 -- Grain: one candidate per order and one per trade number, recon_date (the order's / the trade's
--- business date) in [:fromDate, :toDate].
+-- business date) in [:fromDate, :toDate]. Trades with a blank number are no voucher candidates:
+-- a blank number identifies no voucher (as at Level 1); DQ-02 counts them as empty keys.
 -- Parameters: :fromDate, :toDate ('YYYY-MM-DD'), :asOf ('YYYY-MM-DD HH:MM:SS' UTC),
 -- :syncDelayWarningHours, :syncDelayCriticalHours (whole hours).
 
@@ -57,6 +58,7 @@ window_trades AS (
     FROM recon.stg_recon_trades t
     WHERE t.trade_status = 1
       AND t.biz_date BETWEEN CAST(:fromDate AS DATE) AND CAST(:toDate AS DATE)
+      AND TRIM(t.trade_no) <> ''
       AND NOT EXISTS (
           SELECT 1 FROM recon.stg_recon_vouchers v
           WHERE v.trade_no = t.trade_no AND v.voucher_status = 1

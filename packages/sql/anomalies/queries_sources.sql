@@ -9,7 +9,8 @@
 --   shop-day anomalies (:shopId, :reconDate): the L3 row and the income bills;
 --   voucher anomalies (:voucherId): the voucher entries.
 -- Grain: each step one row per source row, in key order. Never an OR-join: receipts by order id
--- and by trade number are two equi-join selects put together with UNION.
+-- and by trade number are two equi-join selects put together with UNION. A blank trade number
+-- identifies nothing (as at Level 1): no source row is shown for it.
 
 -- step: order
 SELECT order_id, order_no, shop_id, pay_amount_usd, discount_amount_usd, order_status, pay_status,
@@ -27,7 +28,8 @@ ORDER BY order_pay_id;
 SELECT t.trade_id, t.trade_no, t.trade_amount_usd, t.trade_status, t.channel_type, t.channel_trade_no,
        t.create_time, t.complete_time, t.biz_date
 FROM recon.stg_recon_trades t
-WHERE t.trade_no IN (SELECT p.trade_no FROM recon.stg_recon_payments p WHERE p.order_id = CAST(:orderId AS BIGINT))
+WHERE t.trade_no IN (SELECT p.trade_no FROM recon.stg_recon_payments p
+                     WHERE p.order_id = CAST(:orderId AS BIGINT) AND TRIM(p.trade_no) <> '')
 ORDER BY t.trade_id;
 
 -- step: order_receipts
@@ -39,20 +41,23 @@ UNION
 SELECT r.receipt_id, r.order_id_str, r.tp_serial_no, r.receipt_amount_usd, r.stripe_fee_usd,
        r.net_receipt_usd, r.receipt_status, r.shop_id, r.create_time, r.biz_date
 FROM recon.stg_recon_receipts r
-WHERE r.tp_serial_no IN (SELECT p.trade_no FROM recon.stg_recon_payments p WHERE p.order_id = CAST(:orderId AS BIGINT))
+WHERE r.tp_serial_no IN (SELECT p.trade_no FROM recon.stg_recon_payments p
+                     WHERE p.order_id = CAST(:orderId AS BIGINT) AND TRIM(p.trade_no) <> '')
 ORDER BY receipt_id;
 
 -- step: order_fees
 SELECT f.fee_id, f.trade_no, f.fee_amount_usd, f.fee_rate, f.channel_type, f.create_time, f.biz_date
 FROM recon.stg_recon_fees f
-WHERE f.trade_no IN (SELECT p.trade_no FROM recon.stg_recon_payments p WHERE p.order_id = CAST(:orderId AS BIGINT))
+WHERE f.trade_no IN (SELECT p.trade_no FROM recon.stg_recon_payments p
+                     WHERE p.order_id = CAST(:orderId AS BIGINT) AND TRIM(p.trade_no) <> '')
 ORDER BY f.fee_id;
 
 -- step: order_refunds
 SELECT r.refund_id, r.trade_no, r.refund_amount_usd, r.refund_status, r.create_time, r.complete_time,
        r.biz_date
 FROM recon.stg_recon_refunds r
-WHERE r.trade_no IN (SELECT p.trade_no FROM recon.stg_recon_payments p WHERE p.order_id = CAST(:orderId AS BIGINT))
+WHERE r.trade_no IN (SELECT p.trade_no FROM recon.stg_recon_payments p
+                     WHERE p.order_id = CAST(:orderId AS BIGINT) AND TRIM(p.trade_no) <> '')
 ORDER BY r.refund_id;
 
 -- step: order_level1

@@ -594,6 +594,44 @@ describe.each(engineCases())('anomaly detection on $name', (engine) => {
     });
   });
 
+  it('a blank trade number identifies nothing: no trade, fee, refund total or voucher by it, and no key of its own', async () => {
+    const asOf = '2024-03-14 12:00:00';
+    const old = `${D} 15:00:00`;
+    // Order 1 is paid by a payment whose trade number is empty; its receipt is found by order id.
+    await f.order({ id: 1, amount: '10.00', createTime: old });
+    await f.payment({ id: 1, orderId: 1, tradeNo: '', amount: '10.00', createTime: old });
+    await f.receipt({ id: 1, orderIdStr: '1', amount: '10.00', fee: '0.30' });
+    // A successful trade whose number is blank (two spaces), with no payment and no voucher.
+    await f.trade({ id: 90, tradeNo: '  ', amount: '10.00', completeTime: old });
+    // A fee, a pending refund and a successful refund on blank numbers.
+    await more.fee('', '5.00');
+    await more.refund({ id: 70, tradeNo: '', amount: '4.00', status: 0, createTime: old });
+    await more.refund({ id: 71, tradeNo: '  ', amount: '50.00', status: 1, createTime: old });
+    // Control: order 2 with a real trade number, a confirmed voucher and its fee.
+    await cleanOrder(2, '10.00');
+    await more.fee('T2', '4.66');
+
+    const rows = await scan(asOf);
+    // The payment's trade is missing, and the text says why rather than naming an empty number.
+    const ano01 = ofType(rows, 'ANO-01');
+    expect(ano01.map((r) => [r.entity_key, r.severity])).toEqual([['1', 'CRITICAL']]);
+    expect(ano01[0]!.description).toContain('(a payment without a trade number)');
+    expect(ano01[0]!.recommendation).toContain('the trade of the payment without a trade number');
+    // No channel fee is summed through the blank number: the receipt fee stands alone.
+    expect(ofType(rows, 'ANO-03')).toEqual([]);
+    // The stuck refund is raised by its id, with no order borrowed through the blank number; the
+    // over-refund of the blank trade number is not summed against the blank trade.
+    const ano04 = ofType(rows, 'ANO-04');
+    expect(ano04.map((r) => r.entity_key)).toEqual(['refund:70']);
+    expect(ano04[0]).toMatchObject({ order_id: null, shop_id: null, affected_amount: '4.00' });
+    expect(ano04[0]!.description).toContain('Refund 70 of $4.00 without a trade number has been pending');
+    expect(ano04[0]!.recommendation).toContain('Check refund 70 (no trade number)');
+    // The blank trade is neither an orphan nor missing a voucher under an empty key.
+    expect(ofType(rows, 'ANO-05')).toEqual([]);
+    expect(ofType(rows, 'ANO-06')).toEqual([]);
+    expect(rows.filter((r) => r.entity_key.trim() === '' || /:\s*$/.test(r.entity_key))).toEqual([]);
+  });
+
   describe('ANO-07 accounting gap', () => {
     const asOf = `${D_NEXT} 12:00:00`;
     const shopDay =

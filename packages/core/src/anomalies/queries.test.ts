@@ -271,6 +271,41 @@ describe.each(engineCases())('anomaly queries on $name', (engine) => {
     expect(shopDay.events.map((e) => e.event_type)).toEqual(['DETECTED']);
   });
 
+  it('shows no source row through a blank trade number: not for an order, not for a refund', async () => {
+    // Order 5 paid through a payment with an empty trade number; blank-numbered rows of every kind.
+    await f.order({ id: 5, amount: '4.00' });
+    await f.payment({ id: 501, orderId: 5, tradeNo: '', amount: '4.00' });
+    await f.trade({ id: 601, tradeNo: '', amount: '4.00' });
+    await f.trade({ id: 602, tradeNo: ' ', amount: '9.00' });
+    await f.receipt({ id: 701, orderIdStr: null, tpSerialNo: '', amount: '4.00', fee: '0.20' });
+    await wh.execute(
+      `INSERT INTO recon.stg_recon_refunds (refund_id, trade_no, refund_amount_usd, refund_status, create_time, update_time, complete_time, biz_date)
+       VALUES (62, '', 4.00, 0, '2024-03-10 16:00:00', '2024-03-10 16:00:00', NULL, '2024-03-10'),
+              (63, '', 1.00, 1, '2024-03-10 16:00:00', '2024-03-10 16:00:00', NULL, '2024-03-10')`,
+    );
+    await wh.execute(
+      `INSERT INTO recon.stg_recon_fees (fee_id, trade_no, fee_amount_usd, fee_rate, channel_type, create_time, biz_date)
+       VALUES (81, '', 0.20, NULL, 1, '2024-03-10 15:02:00', '2024-03-10')`,
+    );
+    await wh.transaction(async (tx) => runMatching(tx, matchParams(D, D)));
+    await scan([
+      { type: 'ANO-01', key: '5', severity: 'HIGH', amount: '4.00', shopId: '1' },
+      { type: 'ANO-04', key: 'refund:62', severity: 'CRITICAL', amount: '4.00', orderId: null },
+    ]);
+
+    const order = await showAnomaly(wh, 'ANO-01:5');
+    expect(order.sources['payments']?.map((p) => p['order_pay_id'])).toEqual(['501']);
+    for (const kind of ['trades', 'receipts', 'fees', 'refunds'])
+      expect(order.sources[kind], kind).toEqual([]);
+
+    const refund = await showAnomaly(wh, 'ANO-04:refund:62');
+    expect(refund.entity).toBe('REFUND');
+    expect(refund.sources['refund']).toEqual([expect.objectContaining({ refund_id: '62', trade_no: '' })]);
+    for (const kind of ['trades', 'payments', 'orders', 'refunds', 'vouchers', 'fees', 'receipts']) {
+      expect(refund.sources[kind], kind).toEqual([]);
+    }
+  });
+
   it('names an unknown id', async () => {
     await expect(showAnomaly(wh, 'ANO-09:1')).rejects.toThrow(/no anomaly ANO-09:1; `recon anomalies list`/);
   });

@@ -142,15 +142,17 @@ async function orderSources(db: SqlExecutor, orderId: string): Promise<Record<st
 }
 
 async function tradeSources(db: SqlExecutor, tradeNo: string): Promise<Record<string, Row[]>> {
-  const p = { tradeNo };
+  // A blank trade number identifies nothing (as at Level 1): it has no source rows to show.
+  const blank = tradeNo.trim() === '';
+  const get = async (step: string) => (blank ? [] : rows(db, step, { tradeNo }));
   return {
-    trades: await rows(db, 'trade_trades', p),
-    payments: await rows(db, 'trade_payments', p),
-    orders: await rows(db, 'trade_orders', p),
-    refunds: await rows(db, 'trade_refunds', p),
-    vouchers: await rows(db, 'trade_vouchers', p),
-    fees: await rows(db, 'trade_fees', p),
-    receipts: await rows(db, 'trade_receipts', p),
+    trades: await get('trade_trades'),
+    payments: await get('trade_payments'),
+    orders: await get('trade_orders'),
+    refunds: await get('trade_refunds'),
+    vouchers: await get('trade_vouchers'),
+    fees: await get('trade_fees'),
+    receipts: await get('trade_receipts'),
   };
 }
 
