@@ -12,6 +12,7 @@ import {
 } from '../packages/core/src/pipeline/definition.ts';
 import { type App, openApp } from '../packages/core/src/app.ts';
 import { runPipeline } from '../packages/core/src/pipeline/local-runner.ts';
+import { LEASED_TASKS } from '../packages/core/src/pipeline/lease.ts';
 import { SOURCE_IDS } from '../packages/core/src/sources/spec.ts';
 import { generate } from '../packages/core/src/synthetic/generator.ts';
 import { writeChunk } from '../packages/core/src/synthetic/sinks.ts';
@@ -313,6 +314,21 @@ describe('Pipeline stack: least privilege', () => {
         secrets.flatMap((s) => asList(s.Resource)),
         state,
       ).toEqual([config.redshift.secretArn]);
+    }
+  });
+
+  it('lets every task that holds the run lease reach the warehouse, where the lease lives', () => {
+    for (const state of LEASED_TASKS) {
+      const statements = statementsOf(functionId(state));
+      const execute = statements.filter((s) => actionsOf(s).includes('redshift-data:ExecuteStatement'));
+      expect(
+        execute.flatMap((s) => asList(s.Resource)),
+        state,
+      ).toEqual([config.redshift.workgroupArn]);
+      const unscoped = statements.flatMap(actionsOf).filter((a) => WAREHOUSE_UNSCOPED_ACTIONS.includes(a));
+      expect(unscoped.sort(), state).toEqual([...WAREHOUSE_UNSCOPED_ACTIONS].sort());
+      const secrets = statements.filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'));
+      expect(JSON.stringify(secrets.map((s) => s.Resource)), state).toContain(config.redshift.secretArn);
     }
   });
 

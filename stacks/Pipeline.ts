@@ -43,10 +43,11 @@ export const TASKS: Readonly<
   Record<TaskStateName, { handler: string; memoryMb: number; needs: readonly Need[] }>
 > = {
   StartRun: { handler: 'start-run', memoryMb: 256, needs: [] },
+  // PlanExtraction and AdvanceWatermarks hold the date's run lease, which lives in the warehouse.
   PlanExtraction: {
     handler: 'plan-extraction',
     memoryMb: 256,
-    needs: ['watermarksRead'],
+    needs: ['watermarksRead', 'warehouse'],
   },
   ExtractPartition: {
     handler: 'extract-partition',
@@ -61,7 +62,7 @@ export const TASKS: Readonly<
   AdvanceWatermarks: {
     handler: 'advance-watermarks',
     memoryMb: 256,
-    needs: ['watermarksRead', 'watermarksWrite'],
+    needs: ['watermarksRead', 'watermarksWrite', 'warehouse'],
   },
   DataQualityPreChecks: {
     handler: 'data-quality-pre-checks',
