@@ -7,12 +7,17 @@ import { UsageError } from './errors.ts';
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TS_RE = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?Z?$/;
 
+/** The first year a date or source timestamp may have: anything earlier is invalid. */
+export const MIN_YEAR = 1970;
+/** The first valid source timestamp ('YYYY-MM-DD HH:MM:SS' UTC); earlier ones, NULL and zero dates are invalid. */
+export const MIN_TIMESTAMP = `${MIN_YEAR}-01-01 00:00:00`;
+
 /** True when `s` is a real calendar date 'YYYY-MM-DD'. */
 export function isValidDate(s: string): boolean {
   const m = DATE_RE.exec(s);
   if (!m) return false;
   const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return d.toISOString().slice(0, 10) === s && Number(m[1]) >= 1970;
+  return d.toISOString().slice(0, 10) === s && Number(m[1]) >= MIN_YEAR;
 }
 
 /**
@@ -50,7 +55,7 @@ export function parseSourceTimestamp(value: string): number | null {
   const m = TS_RE.exec(value.trim());
   if (!m) return null;
   const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as number[];
-  if (y! < 1970 || mo! < 1 || mo! > 12 || d! < 1 || h! > 23 || mi! > 59 || s! > 59) return null;
+  if (y! < MIN_YEAR || mo! < 1 || mo! > 12 || d! < 1 || h! > 23 || mi! > 59 || s! > 59) return null;
   const ms = Date.UTC(y!, mo! - 1, d!, h!, mi!, s!);
   const check = new Date(ms);
   if (check.getUTCDate() !== d || check.getUTCMonth() !== mo! - 1) return null;
@@ -97,7 +102,7 @@ function parseCanonical(s: string): number | null | undefined {
   const mi = digitsAt(s, 14, 2);
   const sec = digitsAt(s, 17, 2);
   if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || sec < 0) return undefined;
-  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 59) return null;
+  if (y < MIN_YEAR || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 59) return null;
   const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
   if (d > (mo === 2 && leap ? 29 : DAYS_IN_MONTH[mo - 1]!)) return null;
   return Date.UTC(y, mo - 1, d, h, mi, sec);

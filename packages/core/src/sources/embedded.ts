@@ -7,17 +7,11 @@
  */
 import { PGlite, type PGliteInterface } from '@electric-sql/pglite';
 import { SourceQueryError } from '../errors.ts';
+import { MIN_TIMESTAMP } from '../time.ts';
 import { indexName, qualifiedTable, quoteIdent, sourceTableDdl } from './ddl.ts';
 import { checkReadRequest, checkSpec } from './read-request.ts';
 import { SOURCE_IDS, type SourceId, type SourceTableSpec, tablesOf } from './spec.ts';
-import {
-  type RawRow,
-  type RawValue,
-  type ReadWindow,
-  type SourceReader,
-  type SourceSink,
-  WATERMARK_FLOOR,
-} from './types.ts';
+import type { RawRow, RawValue, ReadWindow, SourceReader, SourceSink } from './types.ts';
 
 /** Rows per INSERT statement (PostgreSQL allows 65,535 parameters per statement). */
 const INSERT_CHUNK_ROWS = 1000;
@@ -202,7 +196,7 @@ export class EmbeddedSourceReader implements SourceReader {
     const batchSize = checkReadRequest(this.source, spec, window, options);
     // The embedded tables declare every watermark NOT NULL and PostgreSQL has no zero date, so
     // the invalid watermarks an embedded source can hold are the instants before 1970.
-    if (window.invalidWatermarks) yield* this.#pages(spec, '-infinity', WATERMARK_FLOOR, batchSize);
+    if (window.invalidWatermarks) yield* this.#pages(spec, '-infinity', MIN_TIMESTAMP, batchSize);
     yield* this.#pages(spec, window.from, window.to, batchSize);
   }
 

@@ -8,16 +8,10 @@ import mysql, { type ConnectionOptions, type Pool, type PoolConnection, type Poo
 import type { Pool as PromisePool } from 'mysql2/promise';
 import { ConnectionConfigError, SourceConnectionError, SourceQueryError } from '../errors.ts';
 import { checkReadRequest, checkSpec } from './read-request.ts';
+import { MIN_TIMESTAMP } from '../time.ts';
 import { qualifiedTable, quoteIdent, sourceTableDdl } from './ddl.ts';
 import { type SourceId, type SourceTableSpec, tablesOf } from './spec.ts';
-import {
-  type RawRow,
-  type RawValue,
-  type ReadWindow,
-  type SourceReader,
-  type SourceSink,
-  WATERMARK_FLOOR,
-} from './types.ts';
+import type { RawRow, RawValue, ReadWindow, SourceReader, SourceSink } from './types.ts';
 
 /** Connection settings parsed from a `mysql://user:pass@host:port/db` URL. */
 export interface MysqlConnectionConfig {
@@ -204,7 +198,7 @@ function endPool(pool: Pool): Promise<void> {
 /**
  * SELECT of the spec's columns (by name) over a half-open watermark window, bound as
  * `[from, to)`. With `invalidWatermarks` it also selects the rows whose watermark is NULL, the
- * zero date or before 1970 (bound as a third parameter, {@link WATERMARK_FLOOR}): three ranges of
+ * zero date or before 1970 (bound as a third parameter, {@link MIN_TIMESTAMP}): three ranges of
  * the same index, which MySQL reads as one range scan.
  */
 export function mysqlSelectSql(spec: SourceTableSpec, invalidWatermarks = false): string {
@@ -242,6 +236,7 @@ export class MysqlSourceReader implements SourceReader {
     options: { batchSize?: number } = {},
   ): AsyncIterable<RawRow[]> {
     const batchSize = checkReadRequest(this.source, spec, window, options);
+    const invalid = window.invalidWatermarks === true;
     const context = {
       source: this.source,
       table: spec.table,
@@ -259,8 +254,8 @@ export class MysqlSourceReader implements SourceReader {
     try {
       const stream = connection
         .query(
-          { sql: mysqlSelectSql(spec, window.invalidWatermarks === true), rowsAsArray: true },
-          window.invalidWatermarks ? [window.from, window.to, WATERMARK_FLOOR] : [window.from, window.to],
+          { sql: mysqlSelectSql(spec, invalid), rowsAsArray: true },
+          invalid ? [window.from, window.to, MIN_TIMESTAMP] : [window.from, window.to],
         )
         .stream({ highWaterMark: Math.min(batchSize, 1024) });
       let batch: RawRow[] = [];

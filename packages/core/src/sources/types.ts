@@ -13,7 +13,8 @@ export type RawRow = RawValue[];
 /**
  * What one partition read selects: the rows whose watermark column is in [from, to), and, when
  * `invalidWatermarks` is set, also the rows whose watermark no window can hold (NULL, a zero date
- * `0000-00-00` or any instant before 1970). Those rows are read so that standardization
+ * `0000-00-00` or any instant before `MIN_TIMESTAMP`, the first timestamp standardization accepts).
+ * Those rows are read so that standardization
  * dead-letters them; otherwise they would be neither reconciled nor counted.
  */
 export interface ReadWindow {
@@ -24,9 +25,6 @@ export interface ReadWindow {
   /** Also read the rows with a NULL, zero or pre-1970 watermark (one partition per table). */
   invalidWatermarks?: boolean;
 }
-
-/** The first instant a valid watermark may hold: anything earlier (or NULL) is invalid. */
-export const WATERMARK_FLOOR = '1970-01-01 00:00:00';
 
 /** One unit of extraction work: one table, one half-open window [from, to) of its watermark. */
 export interface Partition extends ReadWindow {
