@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts', 'stacks/**/*.test.ts'],
     setupFiles: ['packages/core/src/polyfills.ts'],
+    globalSetup: ['test/support/temp-root.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
