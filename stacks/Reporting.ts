@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -9,6 +10,7 @@ import { DASHBOARD_URL_ENV } from '../packages/core/src/reports/options.ts';
 import { bareAddress, REPORT_SENDER_ENV } from '../packages/core/src/notify/email.ts';
 import type { ScheduledReportKind } from '../packages/core/src/reports/scheduled.ts';
 import { settingsSchema } from '../packages/core/src/settings.ts';
+import { copyPackageClosure } from './bundle-packages.ts';
 import { Monitoring, stagedName } from './Monitoring.ts';
 import { Params } from './Params.ts';
 import { Pipeline } from './Pipeline.ts';
@@ -16,6 +18,12 @@ import { loadStageConfig } from './stage-config.ts';
 
 /** The report function's handler, memory and timeout (the monthly PDF is the largest job). */
 export const REPORT_FUNCTION = { handler: 'send-report', memoryMb: 1024, timeoutSeconds: 600 } as const;
+
+/** Packages installed beside the report handler instead of bundled into it. */
+export const REPORT_FUNCTION_PACKAGES = ['pdfkit'] as const;
+
+/** The package that depends on them. */
+const CORE_DIR = fileURLToPath(new URL('../packages/core', import.meta.url));
 
 /**
  * The report schedules (seed phase 4 §7), all in UTC. The monthly report runs on days 1–4, which
@@ -61,6 +69,20 @@ export function Reporting({ stack, app }: StackContext) {
     timeout: REPORT_FUNCTION.timeoutSeconds,
     retryAttempts: 0,
     description: 'Revenue Reconciliation: sends the daily, weekly and monthly reports',
+    // pdfkit is installed beside the handler, not bundled: it reads its standard fonts' metrics
+    // through its own package imports at run time, which a bundle does not carry.
+    nodejs: {
+      ...warehouseFunction.nodejs,
+      esbuild: {
+        ...warehouseFunction.nodejs?.esbuild,
+        external: [...(warehouseFunction.nodejs?.esbuild?.external ?? []), ...REPORT_FUNCTION_PACKAGES],
+      },
+    },
+    hooks: {
+      afterBuild: async (_props, out) => {
+        for (const name of REPORT_FUNCTION_PACKAGES) copyPackageClosure(out, name, CORE_DIR);
+      },
+    },
   });
   // Settings and the SecureString webhooks under the stage's parameter root.
   params.grantRead(sendReport);

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import config from '../sst.config.ts';
 import { TASKS } from './Pipeline.ts';
+import { REPORT_FUNCTION_PACKAGES } from './Reporting.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -79,6 +80,44 @@ describe('npm run synth', () => {
       expect(byHandler.has('record-failure.mjs')).toBe(true);
       expect(byHandler.has('migrate.mjs')).toBe(true);
       expect(byHandler.has('send-report.mjs')).toBe(true);
+
+      // The report bundle renders the monthly PDF's fonts: pdfkit is imported from the bundle's
+      // node_modules (its standard font metrics load through its own package imports, which a
+      // bundled copy loses), and a module beside the handler resolves it as the handler does.
+      const reportSrc = path.join(isolated, 'send-report.mjs', 'packages/functions/src');
+      const bundled = readFileSync(path.join(reportSrc, 'send-report.mjs'), 'utf8');
+      expect(bundled).toMatch(/from\s*"pdfkit"/);
+      for (const name of REPORT_FUNCTION_PACKAGES) {
+        expect(existsSync(path.join(isolated, 'send-report.mjs', 'node_modules', name, 'package.json'))).toBe(
+          true,
+        );
+      }
+      writeFileSync(
+        path.join(reportSrc, 'pdf-probe.mjs'),
+        [
+          `import PDFDocument from 'pdfkit';`,
+          `const doc = new PDFDocument({ size: 'A4' });`,
+          `const chunks = [];`,
+          `doc.on('data', (c) => chunks.push(c));`,
+          `const done = new Promise((resolve) => doc.on('end', resolve));`,
+          `doc.font('Helvetica-Bold').text('Monthly reconciliation report').font('Helvetica').text('Revenue 1,234.56');`,
+          `doc.end();`,
+          `await done;`,
+          `process.stdout.write(Buffer.concat(chunks).toString('latin1'));`,
+        ].join('\n'),
+      );
+      const { stdout: pdf } = await promisify(execFile)(
+        process.execPath,
+        [path.join(reportSrc, 'pdf-probe.mjs')],
+        {
+          cwd: isolated,
+          env,
+          maxBuffer: 10 * 1024 * 1024,
+        },
+      );
+      expect(pdf.startsWith('%PDF-')).toBe(true);
+      expect(pdf).toContain('/BaseFont /Helvetica-Bold');
+      expect(pdf).toContain('/BaseFont /Helvetica\n');
 
       for (const [state, spec] of Object.entries(TASKS)) {
         const dir = byHandler.get(`${spec.handler}.mjs`);
