@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -19,7 +19,14 @@ import { writeChunk } from '../packages/core/src/synthetic/sinks.ts';
 import { asOfOf } from '../test/support/cli-io.ts';
 import { reconSnapshot } from '../test/support/recon-snapshot.ts';
 import { Params } from './Params.ts';
-import { LOG_RETENTION, Pipeline, STAGING_PREFIX, TASKS, WAREHOUSE_UNSCOPED_ACTIONS } from './Pipeline.ts';
+import {
+  LOG_RETENTION,
+  Pipeline,
+  RECORD_FAILURE_FUNCTION,
+  STAGING_PREFIX,
+  TASKS,
+  WAREHOUSE_UNSCOPED_ACTIONS,
+} from './Pipeline.ts';
 import { loadStageConfig, parseStageConfig, STAGE_CONFIG_ENV } from './stage-config.ts';
 import { Storage } from './Storage.ts';
 import { synthStack } from './synth.ts';
@@ -246,6 +253,19 @@ describe('Pipeline stack: functions', () => {
       ],
     });
     const recorder = functionId('RecordFailure');
+    // An event the function itself fails on (say the warehouse is down) is retried by Lambda, then
+    // kept in the same queue: EventBridge's dead-letter queue only holds events it could not hand
+    // to Lambda, and Lambda would otherwise drop the event after its asynchronous retries.
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: recorder },
+      MaximumRetryAttempts: RECORD_FAILURE_FUNCTION.asyncRetries,
+      MaximumEventAgeInSeconds: 21600,
+      DestinationConfig: {
+        OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FailedExecutionsDlq'), 'Arn'] } },
+      },
+    });
+    const send = statementsOf(recorder).filter((st) => actionsOf(st).includes('sqs:SendMessage'));
+    expect(JSON.stringify(send.map((st) => st.Resource))).toMatch(/"FailedExecutionsDlq[0-9A-F]+","Arn"/);
     expect(resources[recorder]!.Properties).toMatchObject({
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
@@ -421,6 +441,29 @@ describe('stage configuration', () => {
     ).toThrow(
       /invalid stage configuration stages\/bad\.json:[\s\S]*vpc\.vpcId: must be a VPC id[\s\S]*vpc\.privateSubnetIds[\s\S]*sources\.salesorder: must be a secretsmanager ARN[\s\S]*sources\.salespayment[\s\S]*redshift\.workgroupArn[\s\S]*redshift\.copyRoleArn: must be an IAM role ARN/,
     );
+  });
+
+  it('refuses a partial secret ARN, which no IAM grant would match', () => {
+    const config = JSON.parse(readFileSync(new URL('../stages/example.json', import.meta.url), 'utf8')) as {
+      sources: Record<string, string>;
+      redshift: Record<string, string>;
+    };
+    expect(() => parseStageConfig(config, 'stages/example.json')).not.toThrow();
+    const partial = {
+      ...config,
+      sources: {
+        ...config.sources,
+        salespayment: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:recon/payments',
+      },
+      redshift: {
+        ...config.redshift,
+        secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:recon/redshift',
+      },
+    };
+    expect(() => parseStageConfig(partial, 'stages/partial.json')).toThrow(
+      /invalid stage configuration stages\/partial\.json:[\s\S]*sources\.salespayment: must be the complete secret ARN, ending in the "-" and 6 characters[\s\S]*redshift\.secretArn: must be the complete secret ARN/,
+    );
+    expect(() => parseStageConfig(partial, 'stages/partial.json')).not.toThrow(/sources\.salesorder/);
   });
 
   it('says how to create a missing stage configuration', () => {

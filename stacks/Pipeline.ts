@@ -8,6 +8,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -111,6 +112,8 @@ export const RECORD_FAILURE_FUNCTION = {
   handler: 'record-failure',
   memoryMb: 256,
   timeoutSeconds: 300,
+  /** Lambda's own retries of an event the function failed on, before it goes to the queue. */
+  asyncRetries: 2,
 } as const;
 
 /** Log retention of every function and of the state machine's execution log. */
@@ -386,6 +389,16 @@ export function Pipeline({ stack, app }: StackContext) {
     }),
   );
 
+  // Events the recorder could not take after its retries are kept (and alarmed on by Monitoring):
+  // those EventBridge could not deliver, and those the function failed on after Lambda's own
+  // asynchronous retries (EventBridge's dead-letter queue sees only the first kind).
+  const undelivered = new sqs.Queue(stack, 'FailedExecutionsDlq', {
+    queueName: failedExecutionsDlqName(app.stage),
+    retentionPeriod: Duration.days(14),
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+  });
+
   // Failed executions are recorded from their status-change event: the definition catches nothing,
   // so the execution fails at the failed task and a redrive resumes there.
   const recordFailure = new SstFunction(stack, 'RecordFailureFunction', {
@@ -394,6 +407,9 @@ export function Pipeline({ stack, app }: StackContext) {
     memorySize: RECORD_FAILURE_FUNCTION.memoryMb,
     timeout: RECORD_FAILURE_FUNCTION.timeoutSeconds,
     description: 'Revenue Reconciliation: records failed executions',
+    retryAttempts: RECORD_FAILURE_FUNCTION.asyncRetries,
+    maxEventAge: Duration.hours(6),
+    onFailure: new destinations.SqsDestination(undelivered),
   });
   params.grantRead(recordFailure);
   recordFailure.attachPermissions([
@@ -421,13 +437,6 @@ export function Pipeline({ stack, app }: StackContext) {
         stateMachineArn: [stateMachine.stateMachineArn],
       },
     },
-  });
-  // Events the recorder could not take after its retries are kept (and alarmed on by Monitoring).
-  const undelivered = new sqs.Queue(stack, 'FailedExecutionsDlq', {
-    queueName: failedExecutionsDlqName(app.stage),
-    retentionPeriod: Duration.days(14),
-    encryption: sqs.QueueEncryption.SQS_MANAGED,
-    enforceSSL: true,
   });
   failures.addTarget(
     new targets.LambdaFunction(recordFailure, {

@@ -26,10 +26,18 @@ const arn = (service: string, resource: RegExp, example: string) =>
       `must be a ${service} ARN such as ${example}`,
     );
 
+/**
+ * A secret's complete ARN: its name, then the `-` and 6 characters Secrets Manager appends. IAM
+ * compares a grant with the complete ARN, so a grant on a partial ARN (the name alone) would let
+ * no function read the secret; the deploy would succeed and every run fail.
+ */
 const secretArn = arn(
   'secretsmanager',
   /secret:[A-Za-z0-9/_+=.@-]+/,
   'arn:aws:secretsmanager:us-east-1:123456789012:secret:recon/salesorder-AbCdEf',
+).regex(
+  /:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/,
+  'must be the complete secret ARN, ending in the "-" and 6 characters Secrets Manager adds to the name (such as recon/salesorder-AbCdEf; see the secret\'s ARN in the console): IAM grants on a partial ARN match nothing',
 );
 const roleArn = z
   .string()
