@@ -19,14 +19,18 @@ import { fakeDataApi } from '../../core/src/warehouse/fake-data-api.ts';
 import type { Warehouse } from '../../core/src/warehouse/types.ts';
 import type { WatermarkStore } from '../../core/src/warehouse/watermarks.ts';
 import {
+  beginInvocation,
   COPY_ROLE_ENV,
   createAwsRuntime,
+  endInvocation,
   loadAwsSettings,
   parameterPath,
   mysqlConfigFromSecret,
   parameterKey,
   parametersMaxAge,
   redactSecrets,
+  WAREHOUSE_STOP_MARGIN_MS,
+  warehouseDeadline,
   wecomWebhooks,
 } from './aws-runtime.ts';
 
@@ -276,6 +280,36 @@ describe('createAwsRuntime', () => {
         .readPartition(sourceTable('t_order'), { from: 'a', to: 'b' }));
     };
     await expect(read()).rejects.toThrow('RECON_IFIACCOUNTING_SECRET_ARN');
+  });
+
+  it("stops the warehouse's statements at the invocation's deadline, and only during an invocation", async () => {
+    twoPages();
+    const api = fakeDataApi(redshift);
+    const rt = await createAwsRuntime(env, {
+      staging: fakes.staging,
+      watermarks: fakes.watermarks,
+      parameters: new SSMProvider(),
+      logger: warn(),
+    })();
+    try {
+      // An invocation that started 100 s ago with 60 s to run: its warehouse time is over.
+      const started = Date.now() - 100_000;
+      beginInvocation(60_000, started);
+      expect(warehouseDeadline()).toBe(started + 60_000 - 15_000);
+      await expect(rt.warehouse.execute('DELETE FROM recon.t')).rejects.toThrow(
+        /^redshift statement not sent: the invocation's time for warehouse statements ran out \d+ ms ago$/,
+      );
+      expect(api.inputs()).toHaveLength(0);
+      // A long invocation keeps WAREHOUSE_STOP_MARGIN_MS back; a statement in time is sent.
+      const now = Date.now();
+      beginInvocation(900_000, now);
+      expect(warehouseDeadline()).toBe(now + 900_000 - WAREHOUSE_STOP_MARGIN_MS);
+      await rt.warehouse.execute('DELETE FROM recon.t');
+      expect(api.inputs().map((i) => i.Sql)).toEqual(['DELETE FROM recon.t']);
+    } finally {
+      endInvocation();
+    }
+    expect(warehouseDeadline()).toBeUndefined();
   });
 
   it('gives the warehouse the COPY role of RECON_REDSHIFT_COPY_ROLE_ARN for the staging load', async () => {

@@ -355,6 +355,7 @@ async function openConnections(env: NodeJS.ProcessEnv, deps: AwsRuntimeDeps): Pr
       // when it is unset; a malformed value fails here, for every task.
       ...(copyRoleArn ? { copyRoleArn } : {}),
       copyRoleSource: COPY_ROLE_ENV,
+      invocationDeadline: warehouseDeadline,
     });
   const tableName = env.RECON_WATERMARK_TABLE?.trim();
   const watermarks = deps.watermarks ?? new DynamoDbWatermarkStore(tableName ? { tableName } : {});
@@ -463,6 +464,35 @@ export function createAwsRuntime(
 }
 
 let containerRuntime: (() => Promise<Runtime>) | undefined;
+
+/** Most time kept back at the end of an invocation to cancel a statement and roll back (ms). */
+export const WAREHOUSE_STOP_MARGIN_MS = 20_000;
+
+let invocationStopBy: number | undefined;
+
+/**
+ * Starts an invocation of `remainingMs` (the Lambda context's `getRemainingTimeInMillis()`):
+ * until {@link endInvocation}, warehouse statements must finish by its end less a margin
+ * ({@link WAREHOUSE_STOP_MARGIN_MS}, at most a quarter of the time), or they are cancelled and
+ * their transaction rolled back while the function still runs. Without it a statement outlives
+ * a timed-out function, holding its locks, and the task's retry waits on them.
+ */
+export function beginInvocation(remainingMs: number | undefined, now: number = Date.now()): void {
+  invocationStopBy =
+    remainingMs === undefined || !Number.isFinite(remainingMs)
+      ? undefined
+      : now + remainingMs - Math.min(WAREHOUSE_STOP_MARGIN_MS, Math.floor(remainingMs / 4));
+}
+
+/** Ends the invocation started by {@link beginInvocation}: no deadline until the next one. */
+export function endInvocation(): void {
+  invocationStopBy = undefined;
+}
+
+/** The current invocation's deadline for warehouse statements (epoch ms), if one is running. */
+export function warehouseDeadline(): number | undefined {
+  return invocationStopBy;
+}
 
 /**
  * The runtime of this Lambda container: connections opened once, settings from SSM `/recon/`

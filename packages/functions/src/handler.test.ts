@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SourceConnectionError } from '../../core/src/errors.ts';
 import type { Runtime } from '../../core/src/pipeline/runtime.ts';
+import { warehouseDeadline } from './aws-runtime.ts';
 import { taskHandler } from './handler.ts';
 import { createLogger, createMetrics } from './observability.ts';
 
@@ -170,6 +171,35 @@ describe('taskHandler', () => {
         namespace: 'Recon/Pipeline',
       },
     ]);
+  });
+
+  it("holds the invocation's warehouse deadline while the task runs, from the context's remaining time", async () => {
+    const seen: (number | undefined)[] = [];
+    const before = Date.now();
+    await taskHandler(
+      'LoadStaging',
+      async () => {
+        seen.push(warehouseDeadline());
+        return { tables: [] };
+      },
+      options(),
+    )({}, context);
+    // 60 s left: a quarter (15 s) is kept back to cancel and roll back.
+    expect(seen[0]).toBeGreaterThanOrEqual(before + 45_000);
+    expect(seen[0]).toBeLessThanOrEqual(Date.now() + 45_000);
+    expect(warehouseDeadline()).toBeUndefined();
+
+    const failing = taskHandler(
+      'LoadStaging',
+      async () => {
+        seen.push(warehouseDeadline());
+        throw new Error('load failed');
+      },
+      options(),
+    );
+    await expect(failing({}, context)).rejects.toThrow('load failed');
+    expect(seen[1]).toBeDefined();
+    expect(warehouseDeadline()).toBeUndefined();
   });
 
   it('emits the on-error metrics of a task and still rethrows its error', async () => {

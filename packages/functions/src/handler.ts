@@ -22,7 +22,7 @@ export type HandlerName = TaskStateName | typeof RECORD_FAILURE | typeof SEND_RE
 import { METRICS } from '../../core/src/metrics.ts';
 import type { Runtime } from '../../core/src/pipeline/runtime.ts';
 import type { DqOutcome, LoadResult, PartitionResult, RunSummary } from '../../core/src/pipeline/tasks.ts';
-import { awsRuntime, redactSecrets } from './aws-runtime.ts';
+import { awsRuntime, beginInvocation, endInvocation, redactSecrets } from './aws-runtime.ts';
 import { logger as defaultLogger, metrics as defaultMetrics } from './observability.ts';
 
 /** A task function of `pipeline/tasks.ts`: runtime and JSON input in, JSON output out. */
@@ -35,6 +35,8 @@ export interface LambdaContextLike {
   invokedFunctionArn?: string;
   /** Present when the caller passes it through the client context. */
   executionArn?: string;
+  /** Milliseconds left before Lambda stops the invocation. */
+  getRemainingTimeInMillis?: () => number;
 }
 
 /** Seams of {@link taskHandler}; defaults are the container's runtime, logger and metrics. */
@@ -193,6 +195,7 @@ export function taskHandler<I, O>(
   const run = async (event: I, context: LambdaContextLike): Promise<O> => {
     logger.appendKeys({ task: name, ...correlationKeys(event, context) });
     logger.info(`${name} started`);
+    beginInvocation(context?.getRemainingTimeInMillis?.());
     try {
       const output = await fn(await runtime(), event);
       try {
@@ -211,6 +214,8 @@ export function taskHandler<I, O>(
         logger.warn(`${name} metrics not emitted`, { error: errorForLog(metricError) });
       }
       throw error;
+    } finally {
+      endInvocation();
     }
   };
   const handler = middy(run)

@@ -152,6 +152,54 @@ describe('RedshiftDataWarehouse statements', () => {
     expect(redshift.commandCalls(CancelStatementCommand)[0]?.args[0].input).toEqual({ Id: 'st-slow' });
   });
 
+  it("cancels a statement still running at the invocation's deadline, long before its own", async () => {
+    redshift.on(ExecuteStatementCommand).resolves({ Id: 'st-slow' });
+    redshift.on(DescribeStatementCommand).resolves({ Id: 'st-slow', Status: 'STARTED' });
+    redshift.on(CancelStatementCommand).resolves({ Status: true });
+    // The statement may run 15 minutes, the invocation has 10 s of warehouse time left.
+    const { db, sleeps } = setup({ pollIntervalMs: 1000, invocationDeadline: () => 10_000 });
+
+    const error = await db.execute('VACUUM recon.x').catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(WarehouseTransientError);
+    expect((error as Error).message).toMatch(
+      /st-slow did not finish before the invocation's time for warehouse statements ran out \(after 10000 ms\) \(last status STARTED\); cancelled/,
+    );
+    expect(sleeps.reduce((a, b) => a + b, 0)).toBe(10_000);
+    expect(redshift.commandCalls(CancelStatementCommand)[0]?.args[0].input).toEqual({ Id: 'st-slow' });
+  });
+
+  it('sends no statement once the invocation deadline has passed, but still rolls a transaction back', async () => {
+    const api = fakeDataApi(redshift, (sql) => (sql.startsWith('DELETE') ? { pending: 3 } : {}));
+    redshift.on(CancelStatementCommand).resolves({ Status: true });
+    // Each poll of the DELETE advances the virtual clock past the deadline at 2 s.
+    const { db } = setup({ pollIntervalMs: 1000, invocationDeadline: () => 2_000 });
+
+    const error = await db
+      .transaction(async (tx) => {
+        await tx.execute('DELETE FROM recon.t');
+        await tx.execute('INSERT INTO recon.t SELECT 1');
+      })
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(WarehouseTransientError);
+    expect((error as Error).message).toMatch(/did not finish before the invocation's time/);
+    // The DELETE was cancelled, the INSERT never sent, and the ROLLBACK sent in the session.
+    expect(api.inputs().map((i) => [i.Sql, i.SessionId])).toEqual([
+      ['BEGIN', undefined],
+      ['DELETE FROM recon.t', 'session-1'],
+      ['ROLLBACK', 'session-1'],
+    ]);
+    expect((error as WarehouseTransientError).context['rollbackError']).toBeUndefined();
+
+    const late = await db.execute('SELECT 1').catch((e: unknown) => e);
+    expect(late).toBeInstanceOf(WarehouseTransientError);
+    expect((late as Error).message).toMatch(
+      /^redshift statement not sent: the invocation's time for warehouse statements ran out \d+ ms ago$/,
+    );
+    expect(api.inputs()).toHaveLength(3);
+  });
+
   it('raises WarehouseError with the Redshift error text and the registered model name on FAILED', async () => {
     const sql = 'INSERT INTO recon.fct SELECT * FROM recon.match_l1 WHERE business_date = :d';
     registerModel(sql, 'match/match_level1.sql');

@@ -2,8 +2,9 @@
  * The Amazon Redshift warehouse adapter over the Redshift Data API (`@aws-sdk/client-redshift-data`).
  *
  * The Data API is asynchronous: a statement is submitted (ExecuteStatement), its status polled
- * (DescribeStatement, backoff ×1.5 from `pollIntervalMs` up to 5 s, bounded by `deadlineMs`, then
- * CancelStatement), and its rows fetched page by page (GetStatementResult over NextToken). A
+ * (DescribeStatement, backoff ×1.5 from `pollIntervalMs` up to 5 s, bounded by `deadlineMs` and by
+ * the caller's `invocationDeadline`, then CancelStatement), and its rows fetched page by page
+ * (GetStatementResult over NextToken). A
  * statement that ends FAILED or ABORTED becomes a typed error naming its SQL model
  * (WarehouseTransientError for serialization conflicts and throttling, WarehouseError otherwise).
  *
@@ -120,6 +121,14 @@ export interface RedshiftDataWarehouseOptions {
   pollIntervalMs?: number;
   /** How long a statement may run before it is cancelled, in ms (default 15 min). */
   deadlineMs?: number;
+  /**
+   * The instant (ms, on the `now` clock) by which every statement must have finished or been
+   * cancelled, read for each statement; `undefined` for none. A Lambda sets it to its invocation's
+   * end less a margin, so a statement is cancelled and its transaction rolled back before the
+   * function is killed — not left running, holding its locks, after a timeout. No statement is
+   * submitted past it, except the ROLLBACK of a failed transaction.
+   */
+  invocationDeadline?: () => number | undefined;
   /** Waits `ms` between polls (default a timer); a seam for tests. */
   sleep?: (ms: number) => Promise<void>;
   /** The current time in ms (default `Date.now`); a seam for tests. */
@@ -596,6 +605,7 @@ export class RedshiftDataWarehouse implements Warehouse {
   private readonly copyRole: { arn: string | undefined; source: string };
   private readonly pollIntervalMs: number;
   private readonly deadlineMs: number;
+  private readonly invocationDeadline: () => number | undefined;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
   private readonly runner: StatementRunner;
@@ -637,6 +647,7 @@ export class RedshiftDataWarehouse implements Warehouse {
     this.client = options.client ?? new RedshiftDataClient({});
     this.pollIntervalMs = Math.max(1, options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS);
     this.deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
+    this.invocationDeadline = options.invocationDeadline ?? (() => undefined);
     this.sleep = options.sleep ?? defaultSleep;
     this.now = options.now ?? Date.now;
     this.runner = {
@@ -739,6 +750,14 @@ export class RedshiftDataWarehouse implements Warehouse {
     }
     const site: Site = { ...base, sql: statement.sql };
     const started = this.now();
+    // A failed transaction's ROLLBACK is sent whatever the time: it is what releases the locks.
+    const stopBy = operation === 'rollback' ? undefined : this.invocationDeadline();
+    if (stopBy !== undefined && started >= stopBy) {
+      throw new WarehouseTransientError(
+        `redshift statement${inModel(model)} not sent: the invocation's time for warehouse statements ran out ${started - stopBy} ms ago`,
+        { context: contextOf(site) },
+      );
+    }
     const submitted = await this.send(() => this.client.send(new ExecuteStatementCommand(input)), site);
     const id = submitted.Id;
     if (!id)
@@ -746,7 +765,7 @@ export class RedshiftDataWarehouse implements Warehouse {
         context: contextOf(site),
       });
     const withId: Site = { ...site, statementId: id };
-    const description = await this.waitFor(id, started, withId);
+    const description = await this.waitFor(id, started, withId, stopBy);
     if (description.Status !== 'FINISHED') {
       throw statementFailure(description.Status ?? 'FAILED', description.Error, withId, operation);
     }
@@ -754,8 +773,18 @@ export class RedshiftDataWarehouse implements Warehouse {
     return { id, description, site: withId, sessionId };
   }
 
-  /** Poll DescribeStatement with backoff until a terminal status or the deadline. */
-  private async waitFor(id: string, started: number, site: Site): Promise<DescribeStatementResponse> {
+  /**
+   * Poll DescribeStatement with backoff until a terminal status, the statement's deadline or the
+   * invocation's (`stopBy`), whichever comes first.
+   */
+  private async waitFor(
+    id: string,
+    started: number,
+    site: Site,
+    stopBy: number | undefined,
+  ): Promise<DescribeStatementResponse> {
+    const own = started + this.deadlineMs;
+    const limit = stopBy === undefined ? own : Math.min(own, stopBy);
     let delay = this.pollIntervalMs;
     for (;;) {
       const description = await this.send(() => this.client.send(new DescribeStatementCommand({ Id: id })), {
@@ -764,20 +793,24 @@ export class RedshiftDataWarehouse implements Warehouse {
       });
       const status = description.Status;
       if (status === 'FINISHED' || status === 'FAILED' || status === 'ABORTED') return description;
-      const elapsed = this.now() - started;
-      if (elapsed >= this.deadlineMs) {
+      const at = this.now();
+      if (at >= limit) {
         // Best effort: a retry must not race the statement that is still running.
         try {
           await this.client.send(new CancelStatementCommand({ Id: id }));
         } catch {
           // The deadline error below is what matters.
         }
+        const within =
+          limit < own
+            ? `before the invocation's time for warehouse statements ran out (after ${at - started} ms)`
+            : `within ${this.deadlineMs} ms`;
         throw new WarehouseTransientError(
-          `redshift statement ${id}${inModel(site.model)} did not finish within ${this.deadlineMs} ms (last status ${status ?? 'unknown'}); cancelled`,
+          `redshift statement ${id}${inModel(site.model)} did not finish ${within} (last status ${status ?? 'unknown'}); cancelled`,
           { context: contextOf(site, { status }) },
         );
       }
-      await this.sleep(Math.min(delay, this.deadlineMs - elapsed));
+      await this.sleep(Math.min(delay, limit - at));
       delay = Math.min(delay * 1.5, MAX_POLL_INTERVAL_MS);
     }
   }
