@@ -43,6 +43,17 @@ const EXPECTED: readonly ExpectedAlarm[] = [
     topic: 'warning',
   },
   {
+    name: 'recon-anomaly-scan-duration',
+    metric: 'PhaseDuration',
+    dimensions: { Phase: 'anomalies' },
+    statistic: 'Maximum',
+    period: 86400,
+    threshold: 900,
+    operator: 'GreaterThanThreshold',
+    missing: 'notBreaching',
+    topic: 'warning',
+  },
+  {
     name: 'recon-l1-match-rate-critical',
     metric: 'MatchRate',
     dimensions: { Level: 'L1' },
@@ -253,9 +264,11 @@ describe('Monitoring stack', () => {
           pipelineSlaCriticalMin: 120,
           pipelineSlaWarningMin: 100,
           l1MatchRateCritical: '85',
+          anomalyScanSlaMin: 5,
         }),
       );
       const byName = new Map(specs.map((s) => [s.name, s.threshold]));
+      expect(byName.get('recon-anomaly-scan-duration')).toBe(300);
       expect(byName.get('recon-pipeline-duration-critical')).toBe(7200);
       expect(byName.get('recon-pipeline-duration-warning')).toBe(6000);
       expect(byName.get('recon-l1-match-rate-critical')).toBe(85);

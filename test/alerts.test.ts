@@ -62,6 +62,8 @@ interface RunSpec {
   deadLettered?: string | null;
   failedStep?: string | null;
   error?: string | null;
+  /** The run record's phase_durations JSON text. */
+  phases?: string | null;
 }
 
 async function recordRun(app: App, r: RunSpec): Promise<void> {
@@ -71,10 +73,10 @@ async function recordRun(app: App, r: RunSpec): Promise<void> {
     `INSERT INTO recon.dwd_recon_anomaly_metrics
        (pipeline_run_id, recon_date, pipeline_start_time, pipeline_end_time, as_of, status, failed_step, error_message,
         rows_dead_lettered, l1_match_rate, l2_match_rate, l3_match_rate, total_anomalies_detected,
-        anomaly_count_30d_avg, anomaly_spike)
+        anomaly_count_30d_avg, anomaly_spike, phase_durations)
      VALUES (:runId, CAST(:date AS DATE), CAST(:start AS TIMESTAMP), CAST(:end AS TIMESTAMP), CAST(:start AS TIMESTAMP),
         :status, :failedStep, :error, CAST(:dead AS BIGINT), CAST(:l1 AS DECIMAL(7,4)), CAST(:l2 AS DECIMAL(7,4)),
-        CAST(:l3 AS DECIMAL(7,4)), CAST(:anomalies AS BIGINT), CAST(:average AS DECIMAL(14,4)), CAST(:spike AS BOOLEAN))`,
+        CAST(:l3 AS DECIMAL(7,4)), CAST(:anomalies AS BIGINT), CAST(:average AS DECIMAL(14,4)), CAST(:spike AS BOOLEAN), :phases)`,
     {
       runId: r.runId,
       date: r.date,
@@ -90,6 +92,7 @@ async function recordRun(app: App, r: RunSpec): Promise<void> {
       anomalies: r.anomalies === undefined ? '3' : r.anomalies,
       average: r.average === undefined ? '3.0000' : r.average,
       spike: r.spike === undefined ? false : r.spike,
+      phases: r.phases === undefined ? '{"match": 4.2, "anomalies": 12.5}' : r.phases,
     },
   );
 }
@@ -396,6 +399,49 @@ describe('sendRunAlerts', () => {
       ],
     ]);
     expect(JSON.parse(wecom.requests.at(-1)!.body).markdown.content).toContain('Data quality FAIL');
+  });
+
+  it("raises ANOMALY_SCAN_SLA from the run record's anomaly phase, and names a record it cannot read", async () => {
+    await recordRun(app, {
+      runId: 'r-scan',
+      date: '2026-03-14',
+      phases: '{"match": 30, "anomalies": 1000.4}',
+    });
+    const outcome = await sendRunAlerts(
+      app.warehouse,
+      app.settings,
+      { runId: 'r-scan' },
+      { webhooks, sleep },
+    );
+    expect(outcome.raised.map((r) => [r.rule, r.level])).toEqual([['ANOMALY_SCAN_SLA', 'warning']]);
+    expect(JSON.parse(wecom.requests[0]!.body).markdown.content).toContain(
+      'Anomaly scan SLA breach</font>: Anomaly scan took 16.7 min, over the 15-minute SLA (anomalyScanSlaMin)',
+    );
+
+    // A run that stopped before the scan (no anomalies phase) raises nothing for it.
+    await recordRun(app, { runId: 'r-noscan', date: '2026-03-15', phases: '{"match": 30}' });
+    const none = await sendRunAlerts(app.warehouse, app.settings, { runId: 'r-noscan' }, { webhooks, sleep });
+    expect(none.raised).toEqual([]);
+
+    // An unreadable record holds back none of the run's alerts and says what is wrong.
+    await recordRun(app, {
+      runId: 'r-badphases',
+      date: '2026-03-16',
+      status: 'FAILED',
+      failedStep: 'RefreshReporting',
+      error: 'boom',
+      phases: '{"anomalies": "slow"}',
+    });
+    const bad = await sendRunAlerts(
+      app.warehouse,
+      app.settings,
+      { runId: 'r-badphases' },
+      { webhooks, sleep },
+    );
+    expect(bad.raised.map((r) => r.rule)).toEqual(['PIPELINE_FAILED', 'ANOMALY_SCAN_SLA']);
+    expect(bad.raised[1]!.message).toBe(
+      'cannot tell how long the anomaly scan took: run r-badphases: phase_durations.anomalies is not a number of seconds: "slow"',
+    );
   });
 
   it('refuses an unknown run, naming it', async () => {

@@ -4,7 +4,8 @@
 -- and its failed data-quality checks.
 -- Grain:
 --   run_record: one row, the run (recon.dwd_recon_anomaly_metrics) with its duration in seconds
---     (Redshift DATEDIFF, as recon.v_recon_pipeline_runs computes it); none for an unknown run;
+--     (Redshift DATEDIFF, as recon.v_recon_pipeline_runs computes it) and its phase durations
+--     (JSON text); none for an unknown run;
 --   latest_run_of_date: one row, the run id of the latest run recorded for :reconDate;
 --   open_critical_count: one row, OPEN/INVESTIGATING CRITICAL anomalies of :reconDate and their amount;
 --   open_critical_top: up to 3 rows, those anomalies, largest affected amount first;
@@ -18,7 +19,8 @@ SELECT
     m.pipeline_start_time, m.pipeline_end_time,
     DATEDIFF('second', m.pipeline_start_time, m.pipeline_end_time) AS duration_seconds,
     m.rows_dead_lettered, m.l1_match_rate, m.l2_match_rate, m.l3_match_rate,
-    m.total_anomalies_detected, m.anomaly_count_30d_avg, m.anomaly_spike, m.dq_checks_failed
+    m.total_anomalies_detected, m.anomaly_count_30d_avg, m.anomaly_spike, m.dq_checks_failed,
+    m.phase_durations
 FROM recon.dwd_recon_anomaly_metrics m
 WHERE m.pipeline_run_id = :runId;
 

@@ -19,6 +19,8 @@ function run(overrides: Partial<RunAlertInputs> = {}): RunAlertInputs {
     failedStep: null,
     errorMessage: null,
     durationSeconds: '600',
+    anomalyScanSeconds: '42.5',
+    anomalyScanError: null,
     l1MatchRate: '99.5000',
     l2MatchRate: '99.0000',
     l3MatchRate: '90.0000',
@@ -87,6 +89,30 @@ describe('alert rules', () => {
     expect(raised(run({ durationSeconds: '600' }), s)).toEqual([]);
     expect(raised(run({ durationSeconds: '601' }), s)).toEqual(['PIPELINE_SLA_WARNING']);
     expect(raised(run({ durationSeconds: '1201' }), s)).toEqual(['PIPELINE_SLA_CRITICAL']);
+  });
+
+  it('raises ANOMALY_SCAN_SLA when the anomaly scan took longer than anomalyScanSlaMin, not at it', () => {
+    // anomalyScanSlaMin 15 (900 s) by default.
+    expect(raised(run({ anomalyScanSeconds: '900' }))).toEqual([]);
+    expect(raised(run({ anomalyScanSeconds: '900.001' }))).toEqual(['ANOMALY_SCAN_SLA']);
+    expect(raised(run({ anomalyScanSeconds: null }))).toEqual([]);
+    const s = { ...settings, anomalyScanSlaMin: 1 };
+    expect(raised(run({ anomalyScanSeconds: '60' }), s)).toEqual([]);
+    const late = evaluateRules(run({ anomalyScanSeconds: '95.2' }), s).find(
+      (e) => e.rule === 'ANOMALY_SCAN_SLA',
+    );
+    expect(late).toEqual({
+      rule: 'ANOMALY_SCAN_SLA',
+      level: 'warning',
+      raised: true,
+      message: 'Anomaly scan took 1.6 min, over the 1-minute SLA (anomalyScanSlaMin)',
+    });
+    expect(
+      evaluateRules(run({ anomalyScanSeconds: null }), s).find((e) => e.rule === 'ANOMALY_SCAN_SLA')?.message,
+    ).toBe('the run did not scan for anomalies');
+    expect(
+      raised(run({ anomalyScanSeconds: null, anomalyScanError: 'run r1: phase_durations is not JSON: x' })),
+    ).toEqual(['ANOMALY_SCAN_SLA']);
   });
 
   it('raises the spike, critical-anomaly and dead-letter rules from the first occurrence', () => {

@@ -13,6 +13,7 @@
  * | L3_MATCH_RATE_WARNING | L3 rate < l3MatchRateWarning | warning |
  * | PIPELINE_SLA_CRITICAL | duration > pipelineSlaCriticalMin minutes | critical |
  * | PIPELINE_SLA_WARNING | pipelineSlaWarningMin < duration ≤ pipelineSlaCriticalMin minutes | warning |
+ * | ANOMALY_SCAN_SLA | the anomaly scan took more than anomalyScanSlaMin minutes (or its time is unreadable) | warning |
  * | CRITICAL_ANOMALIES | an OPEN/INVESTIGATING CRITICAL anomaly exists for the run's date | critical |
  * | ANOMALY_SPIKE | the run record's spike flag (count > anomalySpikeMultiplier × 30-day average) | warning |
  * | DEAD_LETTERS | the run dead-lettered rows | warning |
@@ -37,6 +38,7 @@ export const ALERT_RULES = [
   'L3_MATCH_RATE_WARNING',
   'PIPELINE_SLA_CRITICAL',
   'PIPELINE_SLA_WARNING',
+  'ANOMALY_SCAN_SLA',
   'CRITICAL_ANOMALIES',
   'ANOMALY_SPIKE',
   'DEAD_LETTERS',
@@ -55,6 +57,7 @@ export const RULE_LEVELS: Readonly<Record<AlertRule, AlertLevel>> = {
   L3_MATCH_RATE_WARNING: 'warning',
   PIPELINE_SLA_CRITICAL: 'critical',
   PIPELINE_SLA_WARNING: 'warning',
+  ANOMALY_SCAN_SLA: 'warning',
   CRITICAL_ANOMALIES: 'critical',
   ANOMALY_SPIKE: 'warning',
   DEAD_LETTERS: 'warning',
@@ -70,6 +73,7 @@ export const RULE_TITLES: Readonly<Record<AlertRule, string>> = {
   L3_MATCH_RATE_WARNING: 'L3 match rate warning',
   PIPELINE_SLA_CRITICAL: 'Pipeline SLA breach',
   PIPELINE_SLA_WARNING: 'Pipeline SLA warning',
+  ANOMALY_SCAN_SLA: 'Anomaly scan SLA breach',
   CRITICAL_ANOMALIES: 'Critical anomalies',
   ANOMALY_SPIKE: 'Anomaly spike',
   DEAD_LETTERS: 'Dead letters',
@@ -101,6 +105,10 @@ export interface RunAlertInputs {
   errorMessage: string | null;
   /** Start to end of the run, whole seconds; null when unknown. */
   durationSeconds: string | null;
+  /** Seconds the anomaly scan took (the run record's `anomalies` phase); null when it did not run. */
+  anomalyScanSeconds: string | null;
+  /** Why the run record's phase durations could not be read, if they could not. */
+  anomalyScanError: string | null;
   /** Match rates of the business date in percent (exact text), null when not computed. */
   l1MatchRate: string | null;
   l2MatchRate: string | null;
@@ -130,6 +138,7 @@ type Thresholds = Pick<
   | 'l3MatchRateWarning'
   | 'pipelineSlaCriticalMin'
   | 'pipelineSlaWarningMin'
+  | 'anomalyScanSlaMin'
   | 'anomalySpikeMultiplier'
 >;
 
@@ -228,6 +237,18 @@ export function evaluateRules(inputs: RunAlertInputs, settings: Thresholds): Rul
       : slaCritical
         ? `${took}: PIPELINE_SLA_CRITICAL is raised instead`
         : `${took}, ${slaWarning ? 'over' : 'within'} the ${settings.pipelineSlaWarningMin}-minute warning threshold (pipelineSlaWarningMin)`,
+  );
+
+  const scan = inputs.anomalyScanSeconds === null ? null : new Decimal(inputs.anomalyScanSeconds);
+  const scanLate = scan !== null && scan.greaterThan(settings.anomalyScanSlaMin * 60);
+  add(
+    'ANOMALY_SCAN_SLA',
+    scanLate || inputs.anomalyScanError !== null,
+    inputs.anomalyScanError !== null
+      ? `cannot tell how long the anomaly scan took: ${inputs.anomalyScanError}`
+      : scan === null
+        ? 'the run did not scan for anomalies'
+        : `Anomaly scan took ${minutesOf(inputs.anomalyScanSeconds) ?? '?'} min, ${scanLate ? 'over' : 'within'} the ${settings.anomalyScanSlaMin}-minute SLA (anomalyScanSlaMin)`,
   );
 
   const c = inputs.openCritical;

@@ -88,6 +88,51 @@ interface RunRecordRow {
   anomaly_count_30d_avg: string | null;
   anomaly_spike: boolean | null;
   dq_checks_failed: number | null;
+  phase_durations: string | null;
+}
+
+/**
+ * Seconds of one phase from the run record's `phase_durations` JSON (`{"anomalies": 12.3, …}`),
+ * as exact text; null when the phase is absent or the record holds no phases.
+ * @throws AlertError when the column is not the JSON the pipeline records.
+ */
+export function phaseSeconds(phaseDurations: string | null, phase: string, runId: string): string | null {
+  if (phaseDurations === null || phaseDurations === '') return null;
+  let phases: unknown;
+  try {
+    phases = JSON.parse(phaseDurations);
+  } catch {
+    throw new AlertError(`run ${runId}: phase_durations is not JSON: ${phaseDurations.slice(0, 80)}`);
+  }
+  if (phases === null || typeof phases !== 'object' || Array.isArray(phases)) {
+    throw new AlertError(
+      `run ${runId}: phase_durations is not a JSON object: ${phaseDurations.slice(0, 80)}`,
+    );
+  }
+  const value = (phases as Record<string, unknown>)[phase];
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new AlertError(
+      `run ${runId}: phase_durations.${phase} is not a number of seconds: ${JSON.stringify(value)}`,
+    );
+  }
+  return String(value);
+}
+
+/**
+ * The anomaly scan's seconds for the rules; an unreadable record does not hold back the run's
+ * other alerts, it raises ANOMALY_SCAN_SLA naming what is wrong.
+ */
+function anomalyScan(
+  phaseDurations: string | null,
+  runId: string,
+): Pick<RunAlertInputs, 'anomalyScanSeconds' | 'anomalyScanError'> {
+  try {
+    return { anomalyScanSeconds: phaseSeconds(phaseDurations, 'anomalies', runId), anomalyScanError: null };
+  } catch (error) {
+    if (!(error instanceof AlertError)) throw error;
+    return { anomalyScanSeconds: null, anomalyScanError: error.message };
+  }
 }
 
 /**
@@ -129,6 +174,7 @@ export async function loadRunAlertInputs(db: SqlExecutor, runId: string): Promis
     failedStep: run.failed_step,
     errorMessage: run.error_message,
     durationSeconds: run.duration_seconds === null ? null : String(run.duration_seconds),
+    ...anomalyScan(run.phase_durations, runId),
     l1MatchRate: run.l1_match_rate,
     l2MatchRate: run.l2_match_rate,
     l3MatchRate: run.l3_match_rate,
