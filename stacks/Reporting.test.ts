@@ -4,7 +4,13 @@ import { Monitoring } from './Monitoring.ts';
 import { Params } from './Params.ts';
 import { Pipeline } from './Pipeline.ts';
 import { bareAddress } from '../packages/core/src/notify/email.ts';
-import { REPORT_FUNCTION, Reporting, reportSchedules } from './Reporting.ts';
+import {
+  mvRefreshSchedule,
+  REFRESH_VIEWS_FUNCTION,
+  REPORT_FUNCTION,
+  Reporting,
+  reportSchedules,
+} from './Reporting.ts';
 import { parseStageConfig, STAGE_CONFIG_ENV } from './stage-config.ts';
 import { Storage } from './Storage.ts';
 import { synthStack } from './synth.ts';
@@ -121,6 +127,61 @@ describe('Reporting stack: schedules', () => {
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
       TreatMissingData: 'notBreaching',
+      AlarmActions: [Match.objectLike({ 'Fn::ImportValue': Match.stringLikeRegexp('Alertswarning') })],
+    });
+  });
+});
+
+describe('Reporting stack: the view refresher', () => {
+  let refreshId: string;
+  beforeAll(() => {
+    const ids = Object.keys(resources).filter(
+      (id) => resources[id]!.Type === 'AWS::Lambda::Function' && id.startsWith('RefreshViewsFunction'),
+    );
+    expect(ids).toHaveLength(1);
+    refreshId = ids[0]!;
+  });
+
+  it('runs the refresh-views handler on the mvRefreshSchedule default, an hour after the run', () => {
+    expect(mvRefreshSchedule()).toBe('cron(0 7 * * ? *)');
+    expect(resources[refreshId]!.Properties).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      MemorySize: REFRESH_VIEWS_FUNCTION.memoryMb,
+      Timeout: REFRESH_VIEWS_FUNCTION.timeoutSeconds,
+      Handler: 'packages/functions/src/refresh-views.handler',
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      Name: 'test-recon-mv-refresh',
+      ScheduleExpression: 'cron(0 7 * * ? *)',
+      State: 'ENABLED',
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [refreshId, 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 7200 },
+        }),
+      ],
+    });
+  });
+
+  it('reads and refreshes the warehouse through the Data API and reads its settings; nothing else', () => {
+    const statements = statementsOf(resources, refreshId);
+    const execute = statements.filter((st) => actionsOf(st).includes('redshift-data:ExecuteStatement'));
+    expect(execute.flatMap((st) => asList(st.Resource))).toEqual([config.redshift.workgroupArn]);
+    const services = new Set(statements.flatMap(actionsOf).map((a) => a.split(':')[0]));
+    expect([...services].sort()).toEqual(['redshift-data', 'secretsmanager', 'ssm', 'xray']);
+    const env = (resources[refreshId]!.Properties.Environment as { Variables: Record<string, Json> })
+      .Variables;
+    expect(Object.keys(env).filter((k) => /^RECON_(SALES|IFI|IUNIFIED)/.test(k))).toEqual([]);
+  });
+
+  it('alarms on the warning topic when a refresh fails', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'test-recon-mv-refresh-failed',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: refreshId } }],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
       AlarmActions: [Match.objectLike({ 'Fn::ImportValue': Match.stringLikeRegexp('Alertswarning') })],
     });
   });

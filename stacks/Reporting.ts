@@ -38,6 +38,22 @@ export function reportSchedules(): Readonly<Record<ScheduledReportKind, string>>
   };
 }
 
+/** The view refresher's handler, memory and timeout (three REFRESH statements, minutes at most). */
+export const REFRESH_VIEWS_FUNCTION = {
+  handler: 'refresh-views',
+  memoryMb: 256,
+  timeoutSeconds: 900,
+} as const;
+
+/**
+ * When the reporting views are refreshed on their own (UTC): the `mvRefreshSchedule` setting's
+ * default, `cron(0 7 * * ? *)` — an hour after the daily run. A deploy-time value, like the report
+ * schedules: a tuned parameter does not move the rule.
+ */
+export function mvRefreshSchedule(): string {
+  return settingsSchema.parse({}).mvRefreshSchedule;
+}
+
 /** Physical name of a report schedule's rule, e.g. `recon-report-daily` in prod. */
 export function reportRuleName(stage: string, kind: ScheduledReportKind): string {
   return stagedName(stage, `recon-report-${kind}`);
@@ -116,18 +132,56 @@ export function Reporting({ stack, app }: StackContext) {
     rules[kind] = rule;
   }
 
-  const failed = new cloudwatch.Alarm(stack, 'Alarm-recon-report-failed', {
-    alarmName: stagedName(app.stage, 'recon-report-failed'),
-    alarmDescription:
-      'A scheduled report was not delivered (see the report function log; resend with recon report … --send)',
-    metric: sendReport.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-    threshold: 0,
-    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-    evaluationPeriods: 1,
-    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  /** An alarm on the warning topic as soon as `fn` fails once. */
+  const onErrors = (name: string, fn: SstFunction, description: string): cloudwatch.Alarm => {
+    const alarm = new cloudwatch.Alarm(stack, `Alarm-${name}`, {
+      alarmName: stagedName(app.stage, name),
+      alarmDescription: description,
+      metric: fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(new SnsAction(topics.warning.cdk.topic));
+    return alarm;
+  };
+  const failed = onErrors(
+    'recon-report-failed',
+    sendReport,
+    'A scheduled report was not delivered (see the report function log; resend with recon report … --send)',
+  );
+
+  // The reporting materialized views, refreshed on their own schedule for dashboards that read
+  // them directly (Grafana): triage done since the run shows without waiting for the next one.
+  const refreshViews = new SstFunction(stack, 'RefreshViewsFunction', {
+    ...warehouseFunction,
+    handler: `packages/functions/src/${REFRESH_VIEWS_FUNCTION.handler}.handler`,
+    memorySize: REFRESH_VIEWS_FUNCTION.memoryMb,
+    timeout: REFRESH_VIEWS_FUNCTION.timeoutSeconds,
+    description: 'Revenue Reconciliation: refreshes the reporting materialized views',
   });
-  failed.addAlarmAction(new SnsAction(topics.warning.cdk.topic));
+  params.grantRead(refreshViews);
+  refreshViews.attachPermissions([...warehouseGrants]);
+  const refreshRule = new events.Rule(stack, 'MvRefresh', {
+    ruleName: stagedName(app.stage, 'recon-mv-refresh'),
+    description: 'Refresh the reporting materialized views',
+    schedule: events.Schedule.expression(mvRefreshSchedule()),
+    enabled: config.scheduleEnabled,
+  });
+  refreshRule.addTarget(
+    new targets.LambdaFunction(refreshViews, {
+      event: events.RuleTargetInput.fromObject({ scheduledTime: events.EventField.time }),
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(2),
+    }),
+  );
+  const refreshFailed = onErrors(
+    'recon-mv-refresh-failed',
+    refreshViews,
+    'The reporting views were not refreshed (see the RefreshViews function log); dashboards show them as the last run left them',
+  );
 
   stack.addOutputs({ ReportFunctionName: sendReport.functionName });
-  return { sendReport, rules, failed };
+  return { sendReport, rules, failed, refreshViews, refreshRule, refreshFailed };
 }

@@ -80,6 +80,7 @@ describe('npm run synth', () => {
       expect(byHandler.has('record-failure.mjs')).toBe(true);
       expect(byHandler.has('migrate.mjs')).toBe(true);
       expect(byHandler.has('send-report.mjs')).toBe(true);
+      expect(byHandler.has('refresh-views.mjs')).toBe(true);
 
       // The report bundle renders the monthly PDF's fonts: pdfkit is imported from the bundle's
       // node_modules (its standard font metrics load through its own package imports, which a

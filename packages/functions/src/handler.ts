@@ -17,8 +17,11 @@ import type { FailedExecutionOutcome } from '../../core/src/pipeline/failed-exec
 /** The report function's handler name (invoked by the report schedules, not a state). */
 export const SEND_REPORT = 'SendReport';
 
-/** A handler: a Task state's, the failure recorder's, or the report function's. */
-export type HandlerName = TaskStateName | typeof RECORD_FAILURE | typeof SEND_REPORT;
+/** The view refresher's handler name (invoked by the `mvRefreshSchedule` rule, not a state). */
+export const REFRESH_VIEWS = 'RefreshViews';
+
+/** A handler: a Task state's, the failure recorder's, the report function's or the view refresher's. */
+export type HandlerName = TaskStateName | typeof RECORD_FAILURE | typeof SEND_REPORT | typeof REFRESH_VIEWS;
 import { METRICS } from '../../core/src/metrics.ts';
 import type { Runtime } from '../../core/src/pipeline/runtime.ts';
 import type { DqOutcome, LoadResult, PartitionResult, RunSummary } from '../../core/src/pipeline/tasks.ts';
