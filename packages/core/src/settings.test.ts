@@ -68,6 +68,24 @@ describe('settings', () => {
     expect(() => loadSettings({ cwd: dir(), env: { RECON_BUSINESS_TIME_ZONE: 'Mars/Olympus' } })).toThrow(
       /businessTimeZone.*IANA/,
     );
+    expect(() => loadSettings({ cwd: dir(), env: { RECON_ENABLE_ML_SCORING: 'true' } })).toThrow(
+      /enableMlScoring.*is not available in this version.*leave it false/,
+    );
+    expect(loadSettings({ cwd: dir(), env: { RECON_ENABLE_ML_SCORING: 'false' } }).enableMlScoring).toBe(
+      false,
+    );
+    expect(() => loadSettings({ cwd: dir(), env: { RECON_CONFIDENCE_THRESHOLD: '1.5' } })).toThrow(
+      /confidenceThreshold.*must be a confidence from 0 to 1/,
+    );
+    expect(loadSettings({ cwd: dir(), env: { RECON_CONFIDENCE_THRESHOLD: '1' } }).confidenceThreshold).toBe(
+      '1',
+    );
+    expect(() => loadSettings({ cwd: dir(), env: { RECON_MV_REFRESH_SCHEDULE: '0 7 * * *' } })).toThrow(
+      /mvRefreshSchedule.*EventBridge schedule expression/,
+    );
+    expect(loadSettings({ cwd: dir(), env: { RECON_REPORT_SCHEDULE: 'rate(2 hours)' } }).reportSchedule).toBe(
+      'rate(2 hours)',
+    );
     expect(() => loadSettings({ cwd: dir(), env: { RECON_L1_AMOUNT_TOLERENCE: '0.01' } })).toThrow(
       /unknown setting in environment variable RECON_L1_AMOUNT_TOLERENCE/,
     );

@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { Decimal } from 'decimal.js';
 import { z } from 'zod';
 import { SettingsError } from './errors.ts';
 
@@ -27,6 +28,14 @@ const nonNegativeInt = z.coerce
   .number({ message: 'must be a whole number' })
   .int('must be a whole number')
   .min(0, 'must be 0 or more');
+/** An EventBridge schedule expression, as the AWS stacks use the schedule settings' defaults. */
+const scheduleExpression = z
+  .string()
+  .trim()
+  .regex(/^(cron\([^()]+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$/, {
+    message: 'must be an EventBridge schedule expression such as cron(0 7 * * ? *) or rate(1 hour)',
+  });
+
 const booleanText = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
 
 function isValidTimeZone(tz: string): boolean {
@@ -81,8 +90,8 @@ export const settingsSchema = z
     extractionSliceHours: positiveInt.default(24),
     deadLetterRetentionDays: positiveInt.default(30),
     runLeaseMinutes: positiveInt.max(1440, 'must be at most 1440 (a day)').default(60),
-    mvRefreshSchedule: z.string().min(1).default('cron(0 7 * * ? *)'),
-    reportSchedule: z.string().min(1).default('cron(0 8 * * ? *)'),
+    mvRefreshSchedule: scheduleExpression.default('cron(0 7 * * ? *)'),
+    reportSchedule: scheduleExpression.default('cron(0 8 * * ? *)'),
     backfillMaxDays: positiveInt.default(90),
     businessTimeZone: z
       .string()
@@ -90,9 +99,18 @@ export const settingsSchema = z
       .default('America/New_York'),
     // Alerting and AI (non-secret parts; webhook URLs are secrets, read from the environment)
     emailRecipients: z.string().default('finance-ops@luckincoffeeusa.com'),
-    enableMlScoring: booleanText.default(false),
+    // Seed Appendix B's AI settings. ML scoring is not part of this version: every anomaly carries
+    // its rule's own confidence_score, so turning it on is refused rather than silently ignored.
+    enableMlScoring: booleanText
+      .refine((on) => !on, {
+        message:
+          "is not available in this version: anomalies carry their detection rule's confidence_score and no model is called; leave it false",
+      })
+      .default(false),
     modelEndpoint: z.string().default(''),
-    confidenceThreshold: decimalText.default('0.7'),
+    confidenceThreshold: decimalText
+      .refine((v) => new Decimal(v).lessThanOrEqualTo(1), { message: 'must be a confidence from 0 to 1' })
+      .default('0.7'),
   })
   .strict()
   .superRefine((s, ctx) => {
